@@ -1,0 +1,65 @@
+/**
+ * Node-size constants and the validation/normalisation of leaf input.
+ * @module
+ */
+import { RotorTreeError } from './errors.js';
+
+/** Bytes in one node (leaf or inner). */
+export const NODE_SIZE = 32;
+
+/** Throws `INVALID_NODE` unless `node` is a 32-byte Uint8Array. */
+export function assertNode(node: unknown, what = 'leaf'): asserts node is Uint8Array {
+  if (!(node instanceof Uint8Array) || node.length !== NODE_SIZE) {
+    const got = node instanceof Uint8Array ? `${node.length} bytes` : typeof node;
+    throw new RotorTreeError('INVALID_NODE', `${what} must be a ${NODE_SIZE}-byte Uint8Array, got ${got}`);
+  }
+}
+
+/**
+ * Leaves as one flat buffer of k*32 bytes. An array of nodes is validated and copied into
+ * one buffer; a flat buffer is validated and returned as is (no copy).
+ * Throws `EMPTY_BATCH` for no leaves and `INVALID_NODE` for a wrong size.
+ */
+export function flattenLeaves(leaves: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  if (leaves instanceof Uint8Array) {
+    if (leaves.length === 0) throw new RotorTreeError('EMPTY_BATCH', 'insertMany needs at least one leaf');
+    if (leaves.length % NODE_SIZE !== 0) {
+      throw new RotorTreeError('INVALID_NODE', `a flat leaf buffer must hold k*${NODE_SIZE} bytes, got ${leaves.length}`);
+    }
+    return leaves;
+  }
+  if (!Array.isArray(leaves)) throw new TypeError('leaves must be a Uint8Array or an array of Uint8Array');
+  if (leaves.length === 0) throw new RotorTreeError('EMPTY_BATCH', 'insertMany needs at least one leaf');
+  const flat = new Uint8Array(leaves.length * NODE_SIZE);
+  for (let i = 0; i < leaves.length; i++) {
+    const leaf: unknown = leaves[i];
+    assertNode(leaf, `leaves[${i}]`);
+    flat.set(leaf, i * NODE_SIZE);
+  }
+  return flat;
+}
+
+/** Lower-case hex of `bytes`. */
+export function toHex(bytes: Uint8Array): string {
+  let s = '';
+  for (let i = 0; i < bytes.length; i++) s += (bytes[i]! < 16 ? '0' : '') + bytes[i]!.toString(16);
+  return s;
+}
+
+/** Bytes of a hex string (even length, no prefix); throws `TypeError` on bad input. */
+export function fromHex(hex: string): Uint8Array {
+  if (typeof hex !== 'string' || hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) {
+    throw new TypeError('expected an even-length hex string');
+  }
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
+
+/** Constant-shape byte equality. */
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

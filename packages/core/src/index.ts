@@ -1,0 +1,18 @@
+/**
+ * `@rotortree/core`: the append-only n-ary lean incremental Merkle tree (LeanIMT), its snapshots and
+ * proofs, the `Hasher` / `Wal` / `CheckpointStore` interfaces, and the persistent engine.
+ * @module
+ */
+export { RotorTreeError, isRotorTreeError } from './errors.js';
+export type { ErrorCode, ErrorLocation, RotorTreeErrorOptions } from './errors.js';
+export { NODE_SIZE, assertNode, flattenLeaves, toHex, fromHex, bytesEqual } from './bytes.js';
+export type { Hasher } from './hasher.js';
+export { hasherFromGroupFunction, hashPathWithGroups } from './hasher.js';
+export { LeanIMT } from './tree/lean-imt.js';
+export type { LeanIMTOptions } from './tree/lean-imt.js';
+export { TreeSnapshot } from './tree/snapshot.js';
+export type { SnapshotLevel } from './tree/snapshot.js';
+export type { TreeView } from './tree/view.js';
+export { depthForSize, levelLengthFor, capacityFor } from './tree/shape.js';
+export * from './proof/index.js';
+export type { Wal, WalConfig, WalOpenResult, WalRecordVisitor, WalCapabilities } from './persistence/wal.js';

@@ -1,0 +1,307 @@
+/**
+ * The in-memory lean incremental Merkle tree with branching factor n (LeanIMT).
+ *
+ * Rules (identical to the Rust crate rotortree 0.19): level 0 holds the leaves as given; node j of
+ * level k+1 covers children jn .. min(jn+n, len_k)-1; a lone child is lifted unchanged, 2..n children
+ * are hashed at their real length (no padding, no zero values); depth = ceil(log_n size).
+ * @module
+ */
+import type { Hasher } from '../hasher.js';
+import { NODE_SIZE, assertNode, flattenLeaves } from '../bytes.js';
+import { RotorTreeError } from '../errors.js';
+import { Level, copyNode } from './level.js';
+import { assertTreeParams, capacityFor, depthForSize } from './shape.js';
+import { TreeSnapshot } from './snapshot.js';
+import type { TreeView } from './view.js';
+
+/** Options of {@link LeanIMT}. */
+export interface LeanIMTOptions<N extends number = number, D extends number = number> {
+  /** The parent-hash function. */
+  readonly hasher: Hasher;
+  /** Branching factor, 2..256. */
+  readonly n: N;
+  /** Maximum depth, 1..64: the tree holds at most n^maxDepth leaves. */
+  readonly maxDepth: D;
+}
+
+/**
+ * An append-only n-ary Merkle tree kept in flat chunked arenas.
+ *
+ * @typeParam N - the branching factor as a literal type (e.g. `LeanIMT<4, 20>`).
+ * @typeParam D - the maximum depth as a literal type.
+ */
+export class LeanIMT<N extends number = number, D extends number = number> implements TreeView {
+  readonly hasher: Hasher;
+  readonly n: N;
+  readonly maxDepth: D;
+  /** Leaves the tree can hold: n^maxDepth (saturated at 2^53 - 1). */
+  readonly capacity: number;
+
+  readonly #levels: Level[];
+  /** Length of each level 0..maxDepth. */
+  readonly #lens: number[];
+  #depth = 0;
+
+  // Scratch for single inserts: siblings per level, counts per level, the path's new nodes.
+  readonly #pathSiblings: Uint8Array;
+  readonly #pathCounts: Uint8Array;
+  readonly #pathOut: Uint8Array;
+  readonly #group: Uint8Array;
+
+  constructor(options: LeanIMTOptions<N, D>) {
+    if (options === null || typeof options !== 'object') throw new TypeError('LeanIMT options must be an object');
+    const { hasher, n, maxDepth } = options;
+    assertTreeParams(n, maxDepth);
+    if (hasher === null || typeof hasher !== 'object' || typeof hasher.hashGroup !== 'function' || typeof hasher.hashGroups !== 'function') {
+      throw new TypeError('hasher must implement the Hasher interface (hashGroup, hashGroups)');
+    }
+    this.hasher = hasher;
+    this.n = n;
+    this.maxDepth = maxDepth;
+    this.capacity = capacityFor(n, maxDepth);
+    this.#levels = [];
+    this.#lens = [];
+    for (let k = 0; k <= maxDepth; k++) {
+      this.#levels.push(new Level(n));
+      this.#lens.push(0);
+    }
+    this.#pathSiblings = new Uint8Array(maxDepth * (n - 1) * NODE_SIZE);
+    this.#pathCounts = new Uint8Array(maxDepth);
+    this.#pathOut = new Uint8Array(maxDepth * NODE_SIZE);
+    this.#group = new Uint8Array(n * NODE_SIZE);
+  }
+
+  /** Number of leaves. */
+  get size(): number {
+    return this.#lens[0]!;
+  }
+
+  /** 0 for 0 or 1 leaves, else ceil(log_n(size)). */
+  get depth(): number {
+    return this.#depth;
+  }
+
+  /** The root (a copy), or `undefined` while the tree is empty. */
+  get root(): Uint8Array | undefined {
+    if (this.size === 0) return undefined;
+    return this.getNode(this.#depth, 0);
+  }
+
+  /** Number of nodes at `level` (0 = leaves); 0 above the root or past maxDepth. */
+  levelLength(level: number): number {
+    return this.#lens[level] ?? 0;
+  }
+
+  /** Copies node `index` of `level` into `out[outOffset..+32]`. Throws `INDEX_OUT_OF_RANGE`. */
+  readNode(level: number, index: number, out: Uint8Array, outOffset: number): void {
+    this.#checkIndex(level, index);
+    const lvl = this.#levels[level]!;
+    copyNode(lvl.chunkOf(index), lvl.offsetOf(index), out, outOffset);
+  }
+
+  /** Node `index` of `level` as a new 32-byte array. Throws `INDEX_OUT_OF_RANGE`. */
+  getNode(level: number, index: number): Uint8Array {
+    const out = new Uint8Array(NODE_SIZE);
+    this.readNode(level, index, out, 0);
+    return out;
+  }
+
+  /**
+   * Appends one leaf (32 bytes, stored as given) and returns the new root.
+   * Throws `INVALID_NODE` or `MAX_DEPTH_EXCEEDED`; the tree is unchanged on any error.
+   */
+  insert(leaf: Uint8Array): Uint8Array {
+    assertNode(leaf);
+    const index = this.size;
+    if (index + 1 > this.capacity) {
+      throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the tree is full: n=${this.n}, maxDepth=${this.maxDepth}`);
+    }
+    const n = this.n;
+    const levels = this.#levels;
+    const newDepth = depthForSize(index + 1, n);
+    const counts = this.#pathCounts;
+    const sib = this.#pathSiblings;
+    const out = this.#pathOut;
+
+    // 1. Compute the new path into scratch (nothing in the tree changes yet: atomic on a hasher error).
+    let sibOff = 0;
+    let idx = index;
+    for (let k = 0; k < newDepth; k++) {
+      const pos = idx % n;
+      counts[k] = pos;
+      if (pos > 0) {
+        const lvl = levels[k]!;
+        // Left siblings idx-pos .. idx-1 are final nodes of level k, contiguous in one chunk.
+        const start = idx - pos;
+        const chunk = lvl.chunkOf(start);
+        const off = lvl.offsetOf(start);
+        sib.set(chunk.subarray(off, off + pos * NODE_SIZE), sibOff);
+        sibOff += pos * NODE_SIZE;
+      }
+      idx = (idx - pos) / n;
+    }
+    if (this.hasher.hashPath !== undefined) {
+      this.hasher.hashPath(leaf, 0, sib, counts, newDepth, out);
+    } else {
+      this.#hashPathByGroups(leaf, newDepth);
+    }
+
+    // 2. Commit: the leaf, then each level's new last node.
+    levels[0]!.reserve(index + 1);
+    levels[0]!.write(index, leaf, 0, 1);
+    this.#lens[0] = index + 1;
+    idx = index;
+    for (let k = 0; k < newDepth; k++) {
+      idx = Math.floor(idx / n);
+      const up = levels[k + 1]!;
+      up.reserve(idx + 1);
+      copyNode(out, k * NODE_SIZE, up.chunkOf(idx), up.offsetOf(idx));
+      this.#lens[k + 1] = idx + 1;
+    }
+    this.#depth = newDepth;
+    return newDepth === 0 ? leaf.slice() : out.slice((newDepth - 1) * NODE_SIZE, newDepth * NODE_SIZE);
+  }
+
+  /**
+   * Appends leaves (an array of 32-byte arrays, or one flat buffer of k*32 bytes) and returns the new
+   * root. Atomic: on any error (`EMPTY_BATCH`, `INVALID_NODE`, `MAX_DEPTH_EXCEEDED`, a hasher error)
+   * the tree is unchanged. Each affected level is recomputed once, bottom up, with whole runs of full
+   * groups handed to the hasher in one call.
+   */
+  insertMany(leaves: Uint8Array | readonly Uint8Array[]): Uint8Array {
+    const flat = flattenLeaves(leaves);
+    const count = flat.length / NODE_SIZE;
+    const oldSize = this.size;
+    if (oldSize + count > this.capacity) {
+      throw new RotorTreeError(
+        'MAX_DEPTH_EXCEEDED',
+        `${count} leaves do not fit: size ${oldSize}, capacity ${this.capacity} (n=${this.n}, maxDepth=${this.maxDepth})`,
+      );
+    }
+    const saved = this.#saveTail();
+    try {
+      const leavesLevel = this.#levels[0]!;
+      leavesLevel.reserve(oldSize + count);
+      leavesLevel.write(oldSize, flat, 0, count);
+      this.#lens[0] = oldSize + count;
+      let first = oldSize;
+      let k = 0;
+      while (this.#lens[k]! > 1) {
+        first = this.#recomputeParents(k, Math.floor(first / this.n));
+        k++;
+      }
+      this.#depth = k;
+    } catch (err) {
+      this.#restoreTail(saved);
+      throw err;
+    }
+    return this.getNode(this.#depth, 0);
+  }
+
+  /** An immutable view of the current state, O(depth); later inserts never change it. */
+  snapshot(): TreeSnapshot {
+    const depth = this.#depth;
+    const lens = this.#lens.slice(0, depth + 1);
+    const lastNodes = new Uint8Array((depth + 1) * NODE_SIZE);
+    if (this.size > 0) {
+      for (let k = 0; k <= depth; k++) this.readNode(k, lens[k]! - 1, lastNodes, k * NODE_SIZE);
+    }
+    return new TreeSnapshot(
+      this.hasher,
+      this.n,
+      this.maxDepth,
+      this.#levels.slice(0, depth + 1).map((l) => ({ chunks: l.chunks, chunkNodes: l.chunkNodes })),
+      lens,
+      lastNodes,
+    );
+  }
+
+  /**
+   * Recomputes parents `pFirst ..` of level k+1 from level k and sets level k+1's length.
+   * Returns pFirst (the first changed node of level k+1).
+   */
+  #recomputeParents(k: number, pFirst: number): number {
+    const n = this.n;
+    const hasher = this.hasher;
+    const child = this.#levels[k]!;
+    const parent = this.#levels[k + 1]!;
+    const len = this.#lens[k]!;
+    const fullGroups = Math.floor(len / n);
+    const rem = len - fullGroups * n;
+    const parentLen = fullGroups + (rem > 0 ? 1 : 0);
+    parent.reserve(parentLen);
+    const cn = child.chunkNodes;
+    let p = pFirst;
+    while (p < fullGroups) {
+      const start = p * n;
+      const ci = Math.floor(start / cn);
+      const within = start - ci * cn;
+      const groups = Math.min(fullGroups - p, (cn - within) / n);
+      hasher.hashGroups(child.chunks[ci]!, within * NODE_SIZE, n, groups, parent.chunkOf(p), parent.offsetOf(p));
+      p += groups;
+    }
+    if (rem > 0) {
+      const start = fullGroups * n;
+      const chunk = child.chunkOf(start);
+      const off = child.offsetOf(start);
+      if (rem === 1) copyNode(chunk, off, parent.chunkOf(fullGroups), parent.offsetOf(fullGroups));
+      else hasher.hashGroup(chunk, off, rem, parent.chunkOf(fullGroups), parent.offsetOf(fullGroups));
+    }
+    this.#lens[k + 1] = parentLen;
+    return pFirst;
+  }
+
+  /** The path computation of `insert` for hashers without a path kernel. */
+  #hashPathByGroups(leaf: Uint8Array, levels: number): void {
+    const counts = this.#pathCounts;
+    const sib = this.#pathSiblings;
+    const out = this.#pathOut;
+    const group = this.#group;
+    let cur = leaf;
+    let curOff = 0;
+    let sibOff = 0;
+    for (let k = 0; k < levels; k++) {
+      const c = counts[k]!;
+      if (c === 0) {
+        copyNode(cur, curOff, out, k * NODE_SIZE);
+      } else {
+        const len = c * NODE_SIZE;
+        group.set(sib.subarray(sibOff, sibOff + len), 0);
+        copyNode(cur, curOff, group, len);
+        this.hasher.hashGroup(group, 0, c + 1, out, k * NODE_SIZE);
+        sibOff += len;
+      }
+      cur = out;
+      curOff = k * NODE_SIZE;
+    }
+  }
+
+  /** What `insertMany` may overwrite: every level's length and last node, and the depth. */
+  #saveTail(): { lens: number[]; last: Uint8Array; depth: number } {
+    const lens = this.#lens.slice();
+    const last = new Uint8Array(lens.length * NODE_SIZE);
+    for (let k = 0; k < lens.length; k++) {
+      if (lens[k]! > 0) this.readNode(k, lens[k]! - 1, last, k * NODE_SIZE);
+    }
+    return { lens, last, depth: this.#depth };
+  }
+
+  #restoreTail(saved: { lens: number[]; last: Uint8Array; depth: number }): void {
+    for (let k = 0; k < saved.lens.length; k++) {
+      const len = saved.lens[k]!;
+      this.#lens[k] = len;
+      if (len > 0) {
+        const lvl = this.#levels[k]!;
+        copyNode(saved.last, k * NODE_SIZE, lvl.chunkOf(len - 1), lvl.offsetOf(len - 1));
+      }
+    }
+    this.#depth = saved.depth;
+  }
+
+  #checkIndex(level: number, index: number): void {
+    const len = this.#lens[level];
+    if (len === undefined || !Number.isInteger(index) || index < 0 || index >= len) {
+      throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no node ${index} at level ${level} (length ${len ?? 0})`);
+    }
+  }
+}

@@ -1,0 +1,93 @@
+/**
+ * An immutable view of one state of a {@link LeanIMT}, sharing its chunks (see level.ts for why no
+ * copy is needed): O(depth) to take, and later inserts never change what it reads.
+ * @module
+ */
+import { NODE_SIZE } from '../bytes.js';
+import type { Hasher } from '../hasher.js';
+import { RotorTreeError } from '../errors.js';
+import type { ConsistencyProof, InclusionProof } from '../proof/index.js';
+import { generateConsistencyProof, generateProof } from '../proof/index.js';
+import { copyNode } from './level.js';
+import type { TreeView } from './view.js';
+
+/** The chunk storage of one level as a snapshot sees it. */
+export interface SnapshotLevel {
+  readonly chunks: readonly Uint8Array[];
+  readonly chunkNodes: number;
+}
+
+/** An immutable tree state: proofs are generated from here. */
+export class TreeSnapshot implements TreeView {
+  readonly n: number;
+  readonly maxDepth: number;
+  /** The hasher of the tree this snapshot was taken from. */
+  readonly hasher: Hasher;
+  readonly size: number;
+  readonly depth: number;
+  readonly #levels: readonly SnapshotLevel[];
+  readonly #lens: readonly number[];
+  /** Each level's last node as it was when the snapshot was taken (the only node the live tree may rewrite). */
+  readonly #lastNodes: Uint8Array;
+
+  /** @internal Built by `LeanIMT.snapshot()` and by backends; not meant to be called by users. */
+  constructor(
+    hasher: Hasher,
+    n: number,
+    maxDepth: number,
+    levels: readonly SnapshotLevel[],
+    lens: readonly number[],
+    lastNodes: Uint8Array,
+  ) {
+    this.hasher = hasher;
+    this.n = n;
+    this.maxDepth = maxDepth;
+    this.#levels = levels;
+    this.#lens = lens;
+    this.#lastNodes = lastNodes;
+    this.size = lens[0] ?? 0;
+    this.depth = Math.max(0, lens.length - 1);
+  }
+
+  /** The root (a copy), or `undefined` for an empty tree. */
+  get root(): Uint8Array | undefined {
+    return this.size === 0 ? undefined : this.getNode(this.depth, 0);
+  }
+
+  /** Number of nodes at `level`; 0 above the root. */
+  levelLength(level: number): number {
+    return this.#lens[level] ?? 0;
+  }
+
+  /** Copies node `index` of `level` into `out[outOffset..+32]`. Throws `INDEX_OUT_OF_RANGE`. */
+  readNode(level: number, index: number, out: Uint8Array, outOffset: number): void {
+    const len = this.#lens[level];
+    if (len === undefined || !Number.isInteger(index) || index < 0 || index >= len) {
+      throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no node ${index} at level ${level} (length ${len ?? 0})`);
+    }
+    if (index === len - 1) {
+      copyNode(this.#lastNodes, level * NODE_SIZE, out, outOffset);
+      return;
+    }
+    const lvl = this.#levels[level]!;
+    const cn = lvl.chunkNodes;
+    copyNode(lvl.chunks[Math.floor(index / cn)]!, (index % cn) * NODE_SIZE, out, outOffset);
+  }
+
+  /** Node `index` of `level` as a new 32-byte array. */
+  getNode(level: number, index: number): Uint8Array {
+    const out = new Uint8Array(NODE_SIZE);
+    this.readNode(level, index, out, 0);
+    return out;
+  }
+
+  /** The inclusion proof of leaf `index`. Throws `INDEX_OUT_OF_RANGE`. */
+  generateProof(index: number): InclusionProof {
+    return generateProof(this, index);
+  }
+
+  /** The proof that the tree of the first `oldSize` leaves is a prefix of this one. */
+  generateConsistencyProof(oldSize: number): ConsistencyProof {
+    return generateConsistencyProof(this, oldSize, this.hasher);
+  }
+}

@@ -1,0 +1,34 @@
+// Sums the vitest JSON reports of every workspace package that has a `test` script and prints
+// `N passed, N failed`. A package whose report is missing (its build or run crashed) counts as a failure.
+import { readFileSync, readdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = new URL('..', import.meta.url).pathname;
+let passed = 0;
+let failed = 0;
+let skipped = 0;
+for (const dir of readdirSync(join(root, 'packages'))) {
+  const pkgFile = join(root, 'packages', dir, 'package.json');
+  if (!existsSync(pkgFile)) continue;
+  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
+  if (!pkg.scripts?.test) continue;
+  const reportFile = join(root, 'packages', dir, '.vitest-report.json');
+  if (!existsSync(reportFile)) {
+    console.log(`${pkg.name}: no test report (the package failed to build or its test run crashed)`);
+    failed += 1;
+    continue;
+  }
+  const report = JSON.parse(readFileSync(reportFile, 'utf8'));
+  // Files that failed to load count as failures even though they hold no counted test.
+  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  passed += report.numPassedTests;
+  failed += report.numFailedTests + brokenFiles;
+  skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
+  console.log(`${pkg.name}: ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed`);
+}
+if (passed + failed === 0) {
+  console.log('no tests ran');
+  failed = 1;
+}
+console.log(`${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`);
+process.exit(failed === 0 ? 0 : 1);

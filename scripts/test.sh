@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Runs every test of the workspace (after installing what is missing) and ends with the line
+# `N passed, N failed` summed over all packages. Exit status 0 only if nothing failed.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh || { echo "0 passed, 1 failed"; exit 1; }
+rm -f packages/*/.vitest-report.json
+bash scripts/pnpm.sh exec turbo run typecheck test --continue --output-logs=full
+status=$?
+node scripts/test-summary.mjs
+summary=$?
+[ $status -eq 0 ] && [ $summary -eq 0 ]
