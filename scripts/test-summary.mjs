@@ -1,3 +1,4 @@
+// Usage: node scripts/test-summary.mjs [turbo exit status]
 // Sums the vitest JSON reports of every workspace package that has a `test` script and prints
 // `N passed, N failed`. A package whose report is missing (its build or run crashed) counts as a failure.
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
@@ -25,6 +26,12 @@ for (const dir of readdirSync(join(root, 'packages'))) {
   failed += report.numFailedTests + brokenFiles;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   console.log(`${pkg.name}: ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed`);
+}
+// A failed build or typecheck task (turbo's exit status, passed as argv[2]) is a failure too.
+const turboStatus = Number(process.argv[2] ?? 0);
+if (turboStatus !== 0 && failed === 0) {
+  console.log(`turbo exited ${turboStatus}: a build or typecheck task failed (see its log above)`);
+  failed += 1;
 }
 if (passed + failed === 0) {
   console.log('no tests ran');

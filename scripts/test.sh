@@ -7,6 +7,6 @@ bash scripts/bootstrap.sh || { echo "0 passed, 1 failed"; exit 1; }
 rm -f packages/*/.vitest-report.json
 bash scripts/pnpm.sh exec turbo run typecheck test --continue --output-logs=full
 status=$?
-node scripts/test-summary.mjs
+node scripts/test-summary.mjs "$status"
 summary=$?
 [ $status -eq 0 ] && [ $summary -eq 0 ]
