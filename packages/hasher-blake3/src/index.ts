@@ -10,9 +10,15 @@ import type { Hasher } from '@rotortree/core';
 import { blake3 as nobleBlake3 } from '@noble/hashes/blake3.js';
 import type { Blake3Kernel } from './kernel.js';
 import { referenceKernel } from './reference.js';
+import { loadNativeKernel } from './native/loader.js';
+import type { NativeSimdLevel } from './native/loader.js';
+import { loadWasmKernel } from './wasm/index.js';
 
 export type { Blake3Kernel } from './kernel.js';
 export { referenceKernel } from './reference.js';
+export { loadNativeKernel, nativeSimdLevels } from './native/loader.js';
+export type { NativeBlake3Kernel, NativeKernelOptions, NativeSimdLevel } from './native/loader.js';
+export { loadWasmKernel } from './wasm/index.js';
 
 /** Which implementation computes the hashes. `"auto"` picks the fastest that loads. */
 export type Blake3Backend = 'auto' | 'native' | 'wasm' | 'js';
@@ -27,6 +33,8 @@ export interface Blake3Options {
    * Computed by the reference kernel only.
    */
   readonly legacy?: boolean;
+  /** With the native backend: use this SIMD level instead of the widest the CPU supports (for tests and benchmarks). */
+  readonly simd?: NativeSimdLevel;
 }
 
 /** Hasher id of the plain rule (rotortree 0.19). */
@@ -71,9 +79,30 @@ function legacyHasher(): Hasher {
   };
 }
 
+function tryWasmKernel(): Blake3Kernel | undefined {
+  try {
+    return loadWasmKernel();
+  } catch {
+    return undefined; // no WebAssembly SIMD in this runtime
+  }
+}
+
 /**
- * A BLAKE3 `Hasher`. With no options: the fastest available backend of the plain rule; the
- * chosen one is in `hasher.backend`.
+ * The backends that load here, fastest first: `"native"` (N-API addon built at install; SSE4.1/AVX2/
+ * AVX-512 chosen at run time), `"wasm"` (WebAssembly SIMD), `"js"` (the `@noble/hashes` reference).
+ */
+export function availableBackends(): ('native' | 'wasm' | 'js')[] {
+  const out: ('native' | 'wasm' | 'js')[] = [];
+  if (loadNativeKernel() !== undefined) out.push('native');
+  if (tryWasmKernel() !== undefined) out.push('wasm');
+  out.push('js');
+  return out;
+}
+
+/**
+ * A BLAKE3 `Hasher`. With no options: the fastest backend that loads here (native, else WASM, else
+ * JS); which one is in `hasher.backend`. A forced backend that cannot load throws a `RangeError`.
+ * Every backend gives identical bytes.
  */
 export function blake3(options: Blake3Options = {}): Hasher {
   if (options.legacy) {
@@ -84,12 +113,22 @@ export function blake3(options: Blake3Options = {}): Hasher {
   }
   const backend = options.backend ?? 'auto';
   switch (backend) {
-    case 'js':
     case 'auto':
+      return hasherFromKernel(loadNativeKernel() ?? tryWasmKernel() ?? referenceKernel);
+    case 'native': {
+      const kernel = loadNativeKernel(options.simd === undefined ? {} : { simd: options.simd });
+      if (kernel === undefined) {
+        throw new RangeError('the native BLAKE3 backend is not available (addon not built, disabled, or SIMD level unsupported)');
+      }
+      return hasherFromKernel(kernel);
+    }
+    case 'wasm': {
+      const kernel = tryWasmKernel();
+      if (kernel === undefined) throw new RangeError('the wasm BLAKE3 backend is not available (no WebAssembly SIMD)');
+      return hasherFromKernel(kernel);
+    }
+    case 'js':
       return hasherFromKernel(referenceKernel);
-    case 'native':
-    case 'wasm':
-      throw new RangeError(`the ${backend} BLAKE3 backend is not available in this build`);
     default:
       throw new RangeError(`unknown BLAKE3 backend: ${String(backend)}`);
   }

@@ -1,0 +1,223 @@
+/*
+ * N-API binding of the batch BLAKE3 kernel.
+ *
+ * Exports { levels, best, createKernel(level) }. A kernel object carries its SIMD level as the
+ * functions' data pointer, so tests can run every level side by side without global state.
+ * The typed arrays' memory is read and written in place; every offset and length is checked
+ * here before any byte is touched, and bad arguments throw TypeError / RangeError.
+ */
+#define NAPI_VERSION 8
+#include <node_api.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdbool.h>
+#include <string.h>
+
+#include "b3.h"
+
+static const b3_level level_ids[B3_LEVELS] = {B3_SCALAR, B3_SSE41, B3_AVX2, B3_AVX512};
+static b3_level best_level;
+
+/* A non-NULL address for empty typed arrays, whose data pointer may be NULL. */
+static uint8_t empty_byte;
+
+#define CHECK_NAPI(env, call)                                          \
+  do {                                                                 \
+    if ((call) != napi_ok) {                                           \
+      napi_throw_error((env), "ERR_NAPI", "internal N-API call failed"); \
+      return false;                                                    \
+    }                                                                  \
+  } while (0)
+
+/* Reads a Uint8Array argument. Throws TypeError and returns false otherwise. */
+static bool get_bytes(napi_env env, napi_value value, const char *name, uint8_t **data, size_t *len) {
+  napi_typedarray_type type;
+  void *ptr = NULL;
+  size_t length = 0;
+  /* Fails without throwing (napi_invalid_arg) when value is not a typed array. */
+  if (napi_get_typedarray_info(env, value, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
+    char msg[96];
+    snprintf(msg, sizeof msg, "%s must be a Uint8Array", name);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return false;
+  }
+  *data = ptr != NULL ? (uint8_t *)ptr : &empty_byte;
+  *len = length;
+  return true;
+}
+
+/* Reads a non-negative safe integer argument. */
+static bool get_index(napi_env env, napi_value value, const char *name, size_t *out) {
+  double d;
+  char msg[96];
+  /* Fails without throwing (napi_number_expected) when value is not a number. */
+  if (napi_get_value_double(env, value, &d) != napi_ok) {
+    snprintf(msg, sizeof msg, "%s must be a number", name);
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return false;
+  }
+  if (!(d >= 0 && d <= 9007199254740991.0) || d != floor(d)) {
+    snprintf(msg, sizeof msg, "%s must be a non-negative safe integer", name);
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+    return false;
+  }
+  *out = (size_t)d;
+  return true;
+}
+
+static bool range_error(napi_env env, const char *msg) {
+  napi_throw_range_error(env, "ERR_OUT_OF_RANGE", msg);
+  return false;
+}
+
+/* True when count items of size bytes fit in len bytes from offset (no overflow). */
+static bool fits(size_t len, size_t offset, size_t size, size_t count) {
+  if (offset > len) return false;
+  return count == 0 || size <= (len - offset) / count;
+}
+
+/* hashMany(input, inOffset, msgLen, count, out, outOffset) */
+static napi_value hash_many(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return NULL;
+  if (argc < 6) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "hashMany takes 6 arguments");
+    return NULL;
+  }
+  uint8_t *in, *out;
+  size_t in_len, out_len, in_off, msg_len, count, out_off;
+  if (!get_bytes(env, argv[0], "input", &in, &in_len) || !get_index(env, argv[1], "inOffset", &in_off) ||
+      !get_index(env, argv[2], "msgLen", &msg_len) || !get_index(env, argv[3], "count", &count) ||
+      !get_bytes(env, argv[4], "out", &out, &out_len) || !get_index(env, argv[5], "outOffset", &out_off))
+    return NULL;
+  if (!fits(in_len, in_off, msg_len, count)) {
+    range_error(env, "input is too short for count messages of msgLen bytes from inOffset");
+    return NULL;
+  }
+  if (!fits(out_len, out_off, B3_OUT_LEN, count)) {
+    range_error(env, "out is too short for count digests from outOffset");
+    return NULL;
+  }
+  if (count > 0) b3_hash_many(*(const b3_level *)data, in + in_off, msg_len, count, out + out_off);
+  return NULL;
+}
+
+/* hashPath(node, nodeOffset, siblings, counts, levels, out): see Hasher.hashPath. */
+static napi_value hash_path(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return NULL;
+  if (argc < 6) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "hashPath takes 6 arguments");
+    return NULL;
+  }
+  uint8_t *node, *sib, *counts, *out;
+  size_t node_len, node_off, sib_len, counts_len, levels, out_len;
+  if (!get_bytes(env, argv[0], "node", &node, &node_len) || !get_index(env, argv[1], "nodeOffset", &node_off) ||
+      !get_bytes(env, argv[2], "siblings", &sib, &sib_len) || !get_bytes(env, argv[3], "counts", &counts, &counts_len) ||
+      !get_index(env, argv[4], "levels", &levels) || !get_bytes(env, argv[5], "out", &out, &out_len))
+    return NULL;
+  if (!fits(node_len, node_off, B3_OUT_LEN, 1)) {
+    range_error(env, "node is too short for 32 bytes from nodeOffset");
+    return NULL;
+  }
+  if (levels > counts_len) {
+    range_error(env, "counts is shorter than levels");
+    return NULL;
+  }
+  if (!fits(out_len, 0, B3_OUT_LEN, levels)) {
+    range_error(env, "out is too short for levels digests");
+    return NULL;
+  }
+  size_t total = 0;
+  for (size_t k = 0; k < levels; k++) total += counts[k];
+  if (!fits(sib_len, 0, B3_OUT_LEN, total)) {
+    range_error(env, "siblings is too short for the sum of counts");
+    return NULL;
+  }
+  const b3_level level = *(const b3_level *)data;
+  /* siblings || node is at most 256 nodes since a count is one byte. */
+  uint8_t msg[256 * B3_OUT_LEN];
+  const uint8_t *cur = node + node_off;
+  size_t sib_off = 0;
+  for (size_t k = 0; k < levels; k++) {
+    const size_t c = counts[k];
+    uint8_t *dst = out + k * B3_OUT_LEN;
+    if (c == 0) {
+      memmove(dst, cur, B3_OUT_LEN);
+    } else {
+      const size_t sl = c * B3_OUT_LEN;
+      memcpy(msg, sib + sib_off, sl);
+      memcpy(msg + sl, cur, B3_OUT_LEN);
+      b3_hash_one(level, msg, sl + B3_OUT_LEN, dst);
+      sib_off += sl;
+    }
+    cur = dst;
+  }
+  return NULL;
+}
+
+static bool set_string(napi_env env, napi_value obj, const char *key, const char *value) {
+  napi_value s;
+  CHECK_NAPI(env, napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &s));
+  CHECK_NAPI(env, napi_set_named_property(env, obj, key, s));
+  return true;
+}
+
+static bool set_function(napi_env env, napi_value obj, const char *key, napi_callback cb, void *data) {
+  napi_value fn;
+  CHECK_NAPI(env, napi_create_function(env, key, NAPI_AUTO_LENGTH, cb, data, &fn));
+  CHECK_NAPI(env, napi_set_named_property(env, obj, key, fn));
+  return true;
+}
+
+/* createKernel(level): a kernel object bound to one supported SIMD level. */
+static napi_value create_kernel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, NULL) != napi_ok) return NULL;
+  char name[16] = {0};
+  size_t name_len = 0;
+  napi_valuetype t = napi_undefined;
+  if (argc >= 1 && napi_typeof(env, arg, &t) != napi_ok) return NULL;
+  if (t != napi_string) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "level must be a string");
+    return NULL;
+  }
+  if (napi_get_value_string_utf8(env, arg, name, sizeof name, &name_len) != napi_ok) return NULL;
+  int found = -1;
+  for (int lv = 0; lv <= (int)best_level; lv++)
+    if (strcmp(name, b3_level_name((b3_level)lv)) == 0) found = lv;
+  if (found < 0) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "this SIMD level is unknown or not supported by this CPU");
+    return NULL;
+  }
+  napi_value obj;
+  void *data = (void *)&level_ids[found];
+  if (napi_create_object(env, &obj) != napi_ok || !set_string(env, obj, "backend", "native") ||
+      !set_string(env, obj, "simd", b3_level_name((b3_level)found)) ||
+      !set_function(env, obj, "hashMany", hash_many, data) || !set_function(env, obj, "hashPath", hash_path, data))
+    return NULL;
+  return obj;
+}
+
+NAPI_MODULE_INIT() {
+  best_level = b3_best_level();
+  napi_value levels;
+  if (napi_create_array_with_length(env, (size_t)best_level + 1, &levels) != napi_ok) return NULL;
+  for (int lv = 0; lv <= (int)best_level; lv++) {
+    napi_value s;
+    if (napi_create_string_utf8(env, b3_level_name((b3_level)lv), NAPI_AUTO_LENGTH, &s) != napi_ok ||
+        napi_set_element(env, levels, (uint32_t)lv, s) != napi_ok)
+      return NULL;
+  }
+  if (napi_set_named_property(env, exports, "levels", levels) != napi_ok ||
+      !set_string(env, exports, "best", b3_level_name(best_level)) ||
+      !set_function(env, exports, "createKernel", create_kernel, NULL))
+    return NULL;
+  return exports;
+}

@@ -1,0 +1,82 @@
+/**
+ * Loads the native (N-API) batch BLAKE3 kernel built from `native/` at install time.
+ *
+ * The addon hashes many equal-length messages per call with SIMD across messages (SSE4.1: 4
+ * lanes, AVX2: 8, AVX-512: 16), chosen at run time from what the CPU supports. Loading never
+ * throws: a missing or broken addon gives `undefined`, and the caller falls back to another kernel.
+ * @module
+ */
+import { createRequire } from 'node:module';
+import type { Blake3Kernel } from '../kernel.js';
+
+/** The SIMD levels of the native kernel, narrowest first. */
+export type NativeSimdLevel = 'scalar' | 'sse41' | 'avx2' | 'avx512';
+
+/** A native kernel; `simd` tells which SIMD level computes its hashes. */
+export interface NativeBlake3Kernel extends Blake3Kernel {
+  readonly backend: 'native';
+  readonly simd: NativeSimdLevel;
+}
+
+/** Options of {@link loadNativeKernel}. */
+export interface NativeKernelOptions {
+  /**
+   * Use this SIMD level instead of the widest the CPU supports (all give identical bytes).
+   * A level this CPU or build does not support gives `undefined`.
+   */
+  readonly simd?: NativeSimdLevel;
+  /**
+   * Report the kernel as unavailable. Defaults to `true` when the environment variable
+   * `ROTORTREE_DISABLE_NATIVE` is `"1"` at the time of the call.
+   */
+  readonly disabled?: boolean;
+}
+
+/** What the compiled addon exports (native/src/binding.c). */
+interface NativeAddon {
+  readonly levels: readonly NativeSimdLevel[];
+  readonly best: NativeSimdLevel;
+  createKernel(level: NativeSimdLevel): NativeBlake3Kernel;
+}
+
+/** Same relative path from src/native/ and dist/native/. */
+const ADDON_PATH = '../../native/build/Release/rotortree_blake3.node';
+
+let addon: NativeAddon | null | undefined;
+
+function loadAddon(): NativeAddon | null {
+  if (addon !== undefined) return addon;
+  try {
+    const loaded = createRequire(import.meta.url)(ADDON_PATH) as Partial<NativeAddon>;
+    addon =
+      typeof loaded.createKernel === 'function' && Array.isArray(loaded.levels) && typeof loaded.best === 'string'
+        ? (loaded as NativeAddon)
+        : null;
+  } catch {
+    addon = null;
+  }
+  return addon;
+}
+
+function isDisabled(options: NativeKernelOptions): boolean {
+  return options.disabled ?? process.env['ROTORTREE_DISABLE_NATIVE'] === '1';
+}
+
+/**
+ * The native kernel at the widest SIMD level this CPU supports (or at `options.simd`), or
+ * `undefined` when the addon is missing, fails to load, is disabled, or lacks the requested level.
+ */
+export function loadNativeKernel(options: NativeKernelOptions = {}): NativeBlake3Kernel | undefined {
+  if (isDisabled(options)) return undefined;
+  const native = loadAddon();
+  if (native === null) return undefined;
+  const level = options.simd ?? native.best;
+  if (!native.levels.includes(level)) return undefined;
+  return native.createKernel(level);
+}
+
+/** The SIMD levels the native kernel can use on this machine, narrowest first; empty when unavailable. */
+export function nativeSimdLevels(options: Pick<NativeKernelOptions, 'disabled'> = {}): readonly NativeSimdLevel[] {
+  if (isDisabled(options)) return [];
+  return loadAddon()?.levels ?? [];
+}

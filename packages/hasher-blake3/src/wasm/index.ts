@@ -1,0 +1,6 @@
+/**
+ * The WASM SIMD128 BLAKE3 backend.
+ * @module
+ */
+export { createWasmKernel, loadWasmKernel } from './wasm-kernel.js';
+export { BLAKE3_WASM_URL, readBlake3Wasm } from './wasm-file.js';
