@@ -135,8 +135,9 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
         const start = idx - pos;
         const chunk = lvl.chunkOf(start);
         const off = lvl.offsetOf(start);
-        sib.set(chunk.subarray(off, off + pos * NODE_SIZE), sibOff);
-        sibOff += pos * NODE_SIZE;
+        const bytes = pos * NODE_SIZE;
+        for (let b = 0; b < bytes; b++) sib[sibOff + b] = chunk[off + b]!;
+        sibOff += bytes;
       }
       idx = (idx - pos) / n;
     }

@@ -1,0 +1,239 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { isRotorTreeError } from '../src/errors.js';
+import type { TreeView } from '../src/tree/view.js';
+import {
+  generateConsistencyProof,
+  generateProof,
+  updateInclusionProof,
+  verifyConsistencyProof,
+  verifyProof,
+} from '../src/proof/index.js';
+import type { ConsistencyProof } from '../src/proof/index.js';
+import { leaf, naiveRoot, naiveView, testHasher } from './support/naive-tree.js';
+
+const leavesCache = new Map<number, Uint8Array[]>();
+function leavesOf(size: number): Uint8Array[] {
+  let l = leavesCache.get(size);
+  if (!l) leavesCache.set(size, (l = Array.from({ length: size }, (_, i) => leaf(i))));
+  return l;
+}
+const viewCache = new Map<string, TreeView>();
+function viewOf(n: number, size: number): TreeView {
+  const key = `${n}/${size}`;
+  let v = viewCache.get(key);
+  if (!v) viewCache.set(key, (v = naiveView(leavesOf(size), n)));
+  return v;
+}
+
+function outcome(f: () => boolean): boolean | 'INVALID_PROOF' {
+  try {
+    return f();
+  } catch (e) {
+    if (isRotorTreeError(e, 'INVALID_PROOF')) return 'INVALID_PROOF';
+    throw e;
+  }
+}
+
+/** n, newSize, oldSize in 1..newSize, and an index below oldSize. */
+const pairArb = fc
+  .record({ n: fc.integer({ min: 2, max: 17 }), newSize: fc.integer({ min: 1, max: 300 }) })
+  .chain(({ n, newSize }) =>
+    fc.integer({ min: 1, max: newSize }).chain((oldSize) =>
+      fc.record({
+        n: fc.constant(n),
+        newSize: fc.constant(newSize),
+        oldSize: fc.constant(oldSize),
+        index: fc.integer({ min: 0, max: oldSize - 1 }),
+      }),
+    ),
+  );
+
+function cproof(n: number, newSize: number, oldSize: number): ConsistencyProof {
+  return generateConsistencyProof(viewOf(n, newSize), oldSize, testHasher);
+}
+
+describe('generateConsistencyProof / verifyConsistencyProof', () => {
+  it('verifies for every old size, with the model roots', () => {
+    fc.assert(
+      fc.property(pairArb, ({ n, newSize, oldSize }) => {
+        const p = cproof(n, newSize, oldSize);
+        expect(p.oldRoot).toEqual(naiveRoot(leavesOf(oldSize), n));
+        expect(p.newRoot).toEqual(naiveRoot(leavesOf(newSize), n));
+        expect(p.boundaryLeaf).toEqual(leaf(oldSize - 1));
+        expect(verifyConsistencyProof(testHasher, p)).toBe(true);
+        const trusted = { oldRoot: p.oldRoot, oldSize, newRoot: p.newRoot, newSize, n };
+        expect(verifyConsistencyProof(testHasher, p, trusted)).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('every old size of small trees (exhaustive for N = 2..5, sizes up to 40)', () => {
+    for (let n = 2; n <= 5; n++) {
+      for (let newSize = 1; newSize <= 40; newSize++) {
+        for (let oldSize = 1; oldSize <= newSize; oldSize++) {
+          expect(verifyConsistencyProof(testHasher, cproof(n, newSize, oldSize))).toBe(true);
+        }
+      }
+    }
+  });
+
+  it('fails for a forged old root or new root, in the proof or trusted', () => {
+    fc.assert(
+      fc.property(pairArb, fc.integer({ min: 0, max: 31 }), ({ n, newSize, oldSize }, byte) => {
+        const p = cproof(n, newSize, oldSize);
+        const flipped = (x: Uint8Array) => {
+          const y = x.slice();
+          y[byte]! ^= 1;
+          return y;
+        };
+        expect(verifyConsistencyProof(testHasher, { ...p, oldRoot: flipped(p.oldRoot) })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, { ...p, newRoot: flipped(p.newRoot) })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, p, { oldRoot: flipped(p.oldRoot) })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, p, { newRoot: flipped(p.newRoot) })).toBe(false);
+        // The root of a tree that is not this prefix (other leaves, same size).
+        const other = naiveRoot([...leavesOf(oldSize - 1), leaf(100000)], n)!;
+        expect(verifyConsistencyProof(testHasher, { ...p, oldRoot: other })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, p, { oldRoot: other })).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('fails for swapped or wrong sizes', () => {
+    fc.assert(
+      fc.property(pairArb, fc.integer({ min: 1, max: 400 }), ({ n, newSize, oldSize }, wrong) => {
+        const p = cproof(n, newSize, oldSize);
+        if (oldSize !== newSize) {
+          expect(verifyConsistencyProof(testHasher, { ...p, oldSize: newSize, newSize: oldSize })).toBe(false);
+          expect(
+            verifyConsistencyProof(testHasher, { ...p, oldSize: newSize, newSize: oldSize, oldRoot: p.newRoot, newRoot: p.oldRoot }),
+          ).toBe(false);
+        }
+        if (wrong !== oldSize) {
+          expect(verifyConsistencyProof(testHasher, p, { oldSize: wrong })).toBe(false);
+          expect(verifyConsistencyProof(testHasher, { ...p, oldSize: wrong }, { oldSize })).toBe(false);
+        }
+        if (wrong !== newSize) {
+          expect(verifyConsistencyProof(testHasher, p, { newSize: wrong })).toBe(false);
+          expect(verifyConsistencyProof(testHasher, { ...p, newSize: wrong }, { newSize })).toBe(false);
+        }
+        expect(verifyConsistencyProof(testHasher, p, { n: n + 1 })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, { ...p, oldSize: 0 })).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('unbound wrong sizes verify exactly when the level shape is the same', () => {
+    const shape = (p: ConsistencyProof) => p.levels.map((l) => `${l.left.length}/${l.right.length}`).join(',');
+    fc.assert(
+      fc.property(pairArb, fc.integer({ min: 1, max: 320 }), fc.nat(2), ({ n, newSize, oldSize }, wrong, which) => {
+        const p = cproof(n, newSize, oldSize);
+        const o = which === 1 ? oldSize : wrong;
+        const s = which === 0 ? newSize : which === 1 ? wrong : wrong + newSize - oldSize;
+        fc.pre(o !== oldSize || s !== newSize);
+        const fits = o <= s && shape(cproof(n, s, o)) === shape(p);
+        expect(verifyConsistencyProof(testHasher, { ...p, oldSize: o, newSize: s })).toBe(fits);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails for any flipped byte in the boundary leaf or a left/right node', () => {
+    fc.assert(
+      fc.property(pairArb, fc.nat(), fc.integer({ min: 0, max: 31 }), ({ n, newSize, oldSize }, which, byte) => {
+        const p = structuredClone(cproof(n, newSize, oldSize));
+        const nodes = [p.boundaryLeaf, ...p.levels.flatMap((l) => [...l.left, ...l.right])];
+        nodes[which % nodes.length]![byte]! ^= 0x80;
+        expect(verifyConsistencyProof(testHasher, p)).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('rejects bad old sizes with INDEX_OUT_OF_RANGE', () => {
+    const view = viewOf(4, 10);
+    for (const bad of [0, -1, 11, 1.5, Number.NaN, undefined as unknown as number]) {
+      expect(() => generateConsistencyProof(view, bad, testHasher)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+    }
+    expect(() => generateConsistencyProof(view, 1, undefined as never)).toThrow(TypeError);
+    expect(() => verifyConsistencyProof(null as never, cproof(4, 10, 3))).toThrow(TypeError);
+  });
+
+  it('malformed input: false or INVALID_PROOF, never another exception', () => {
+    const good = cproof(3, 50, 17);
+    const keys = ['n', 'oldSize', 'newSize', 'oldRoot', 'newRoot', 'boundaryLeaf', 'levels'] as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...keys), fc.anything({ withTypedArray: true }), fc.nat(3), (key, value, mode) => {
+        const p: Record<string, unknown> = { ...good };
+        if (key === 'levels' && mode === 1) p['levels'] = [{ left: value, right: [] }, ...good.levels.slice(1)];
+        else if (key === 'levels' && mode === 2) p['levels'] = [{ left: [value], right: [value] }, ...good.levels.slice(1)];
+        else if (key === 'levels' && mode === 3) p['levels'] = [value, ...good.levels];
+        else p[key] = value;
+        const r = outcome(() => verifyConsistencyProof(testHasher, p as unknown as ConsistencyProof));
+        expect(r === false || r === 'INVALID_PROOF').toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+    for (const c of [null, 1, 'x', {}, { ...good, levels: Array.from({ length: 1000 }, () => ({ left: [], right: [] })) }]) {
+      const r = outcome(() => verifyConsistencyProof(testHasher, c as unknown as ConsistencyProof));
+      expect(r === false || r === 'INVALID_PROOF').toBe(true);
+    }
+  });
+});
+
+describe('updateInclusionProof', () => {
+  it('equals the proof generated from the new tree', () => {
+    fc.assert(
+      fc.property(pairArb, ({ n, newSize, oldSize, index }) => {
+        const old = generateProof(viewOf(n, oldSize), index);
+        const updated = updateInclusionProof(testHasher, old, cproof(n, newSize, oldSize));
+        expect(updated).toEqual(generateProof(viewOf(n, newSize), index));
+        expect(verifyProof(testHasher, updated, { root: naiveRoot(leavesOf(newSize), n)!, size: newSize, n })).toBe(true);
+      }),
+      { numRuns: 400 },
+    );
+  });
+
+  it('chains: updating twice equals updating once', () => {
+    fc.assert(
+      fc.property(pairArb, fc.integer({ min: 0, max: 100 }), ({ n, newSize, oldSize, index }, more) => {
+        const mid = updateInclusionProof(testHasher, generateProof(viewOf(n, oldSize), index), cproof(n, newSize, oldSize));
+        const last = updateInclusionProof(testHasher, mid, cproof(n, newSize + more, newSize));
+        expect(last).toEqual(generateProof(viewOf(n, newSize + more), index));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('throws INVALID_PROOF when the proofs do not fit together', () => {
+    fc.assert(
+      fc.property(pairArb, fc.integer({ min: 0, max: 31 }), ({ n, newSize, oldSize, index }, byte) => {
+        fc.pre(newSize > 1);
+        const old = generateProof(viewOf(n, oldSize), index);
+        const c = cproof(n, newSize, oldSize);
+        const code = expect.objectContaining({ code: 'INVALID_PROOF' });
+        // An inclusion proof for another size (the new one), or another root.
+        const otherSize = oldSize === newSize ? oldSize - 1 : newSize;
+        if (index < otherSize) {
+          expect(() => updateInclusionProof(testHasher, generateProof(viewOf(n, otherSize), index), c)).toThrow(code);
+        }
+        const badLeaf = old.leaf.slice();
+        badLeaf[byte]! ^= 1;
+        expect(() => updateInclusionProof(testHasher, { ...old, leaf: badLeaf }, c)).toThrow(code);
+        const badRoot = c.oldRoot.slice();
+        badRoot[byte]! ^= 1;
+        expect(() => updateInclusionProof(testHasher, old, { ...c, oldRoot: badRoot })).toThrow(code);
+        const forged = structuredClone(c);
+        forged.boundaryLeaf[byte]! ^= 1;
+        expect(() => updateInclusionProof(testHasher, old, forged)).toThrow(code);
+        expect(() => updateInclusionProof(testHasher, old, { ...c, n: n + 1 })).toThrow(code);
+        expect(() => updateInclusionProof(testHasher, { ...old, n: 300 }, c)).toThrow(code);
+        expect(() => updateInclusionProof(testHasher, old, null as never)).toThrow(code);
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

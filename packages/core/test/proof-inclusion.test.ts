@@ -1,0 +1,278 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { isRotorTreeError } from '../src/errors.js';
+import { toHex } from '../src/bytes.js';
+import type { TreeView } from '../src/tree/view.js';
+import { generateProof, verifyProof } from '../src/proof/index.js';
+import type { InclusionProof, ProofLevel } from '../src/proof/index.js';
+import { hashChildren, leaf, naiveLevels, naiveRoot, naiveView, testHasher } from './support/naive-tree.js';
+
+const leavesCache = new Map<number, Uint8Array[]>();
+function leavesOf(size: number): Uint8Array[] {
+  let l = leavesCache.get(size);
+  if (!l) leavesCache.set(size, (l = Array.from({ length: size }, (_, i) => leaf(i))));
+  return l;
+}
+const viewCache = new Map<string, TreeView>();
+function viewOf(n: number, size: number): TreeView {
+  const key = `${n}/${size}`;
+  let v = viewCache.get(key);
+  if (!v) viewCache.set(key, (v = naiveView(leavesOf(size), n)));
+  return v;
+}
+
+/** The expected proof, read straight off the naive model's levels. */
+function modelProof(n: number, size: number, index: number): InclusionProof {
+  const levels = naiveLevels(leavesOf(size), n);
+  const out: ProofLevel[] = [];
+  let idx = index;
+  for (let k = 0; k < levels.length - 1; k++) {
+    const start = idx - (idx % n);
+    const group = levels[k]!.slice(start, start + n);
+    out.push({ position: idx % n, siblings: group.filter((_, j) => start + j !== idx) });
+    idx = Math.floor(idx / n);
+  }
+  return { n, leafIndex: index, treeSize: size, leaf: leaf(index), root: naiveRoot(leavesOf(size), n)!, levels: out };
+}
+
+/** Same depth, positions and sibling counts. */
+function sameShape(a: InclusionProof, b: InclusionProof): boolean {
+  return (
+    a.levels.length === b.levels.length &&
+    a.levels.every((l, k) => l.position === b.levels[k]!.position && l.siblings.length === b.levels[k]!.siblings.length)
+  );
+}
+
+/** `false`/`true`, or 'INVALID_PROOF' when it throws that code; any other exception propagates. */
+function outcome(f: () => boolean): boolean | 'INVALID_PROOF' {
+  try {
+    return f();
+  } catch (e) {
+    if (isRotorTreeError(e, 'INVALID_PROOF')) return 'INVALID_PROOF';
+    throw e;
+  }
+}
+
+const treeArb = fc
+  .record({ n: fc.integer({ min: 2, max: 17 }), size: fc.integer({ min: 1, max: 300 }) })
+  .chain(({ n, size }) => fc.record({ n: fc.constant(n), size: fc.constant(size), index: fc.integer({ min: 0, max: size - 1 }) }));
+
+describe('worked example (research/rotortree.md section 2): N=4, L_i = leaf(i+1)', () => {
+  const L = Array.from({ length: 6 }, (_, i) => leaf(i + 1));
+  const P0 = hashChildren(L.slice(0, 4));
+  const P1 = hashChildren([L[4]!, L[5]!]);
+
+  it('6 leaves: roots and the shapes of proof(5) and proof(2)', () => {
+    const view = naiveView(L, 4);
+    expect(toHex(P0)).toBe('c128757f7f9f5f18ebcc132b1123eb6bc0c96417b273d66051180b43e7d8f67c');
+    expect(toHex(P1)).toBe('aecebd84cbd4f2213609e9108286ab4880878afa0b46a1f99be1754751b3368f');
+    expect(toHex(view.root!)).toBe('b7d49e6d1137eea4fade08a7f533b94bc309edb4a9187083311a7a764ab60959');
+    const p5 = generateProof(view, 5);
+    expect(p5.levels).toEqual([
+      { position: 1, siblings: [L[4]] },
+      { position: 1, siblings: [P0] },
+    ]);
+    const p2 = generateProof(view, 2);
+    expect(p2.levels).toEqual([
+      { position: 2, siblings: [L[0], L[1], L[3]] },
+      { position: 0, siblings: [P1] },
+    ]);
+    expect(p2.leaf).toEqual(L[2]);
+    expect(p2.root).toEqual(view.root);
+    expect(verifyProof(testHasher, p5, { root: view.root!, size: 6, n: 4 })).toBe(true);
+    expect(verifyProof(testHasher, p2, { root: view.root!, size: 6, n: 4 })).toBe(true);
+  });
+
+  it('5 leaves: L4 is lifted, proof(4) level 0 has no siblings', () => {
+    const view = naiveView(L.slice(0, 5), 4);
+    expect(toHex(view.root!)).toBe('205e7b17d010fbae5fef262877a7daad9b0e5a7a779d021a8940cc73d46b7d73');
+    const p4 = generateProof(view, 4);
+    expect(p4.levels).toEqual([
+      { position: 0, siblings: [] },
+      { position: 1, siblings: [P0] },
+    ]);
+    expect(verifyProof(testHasher, p4, { root: view.root!, size: 5 })).toBe(true);
+  });
+
+  it('N=2, 3 leaves: root vector', () => {
+    expect(toHex(naiveView(L.slice(0, 3), 2).root!)).toBe('1ce645d96d15f895eb866ece02a7f943583f7d0e6ebeb65cccc132fa22d2a85b');
+  });
+});
+
+describe('generateProof / verifyProof', () => {
+  it('matches the model and verifies, bound or not', () => {
+    fc.assert(
+      fc.property(treeArb, ({ n, size, index }) => {
+        const p = generateProof(viewOf(n, size), index);
+        expect(p).toEqual(modelProof(n, size, index));
+        expect(verifyProof(testHasher, p)).toBe(true);
+        expect(verifyProof(testHasher, p, { root: p.root, size, n })).toBe(true);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a one-leaf tree has no levels and root = leaf', () => {
+    const p = generateProof(viewOf(3, 1), 0);
+    expect(p.levels).toEqual([]);
+    expect(p.root).toEqual(leaf(0));
+    expect(verifyProof(testHasher, p, { root: leaf(0), size: 1 })).toBe(true);
+  });
+
+  it('rejects bad indexes with INDEX_OUT_OF_RANGE', () => {
+    const view = viewOf(4, 10);
+    for (const bad of [-1, 10, 11, 1.5, Number.NaN, Infinity, '0' as unknown as number, 2 ** 60]) {
+      expect(() => generateProof(view, bad)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+    }
+    expect(() => generateProof(naiveView([], 4), 0)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+  });
+
+  it('fails for any flipped byte in leaf, siblings or root', () => {
+    fc.assert(
+      fc.property(treeArb, fc.nat(), fc.integer({ min: 0, max: 31 }), fc.integer({ min: 1, max: 255 }), ({ n, size, index }, which, byte, xor) => {
+        const p = structuredClone(generateProof(viewOf(n, size), index));
+        const nodes = [p.leaf, p.root, ...p.levels.flatMap((l) => l.siblings)];
+        const target = nodes[which % nodes.length]!;
+        target[byte]! ^= xor;
+        expect(verifyProof(testHasher, p)).toBe(false);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails for a wrong leafIndex', () => {
+    fc.assert(
+      fc.property(treeArb, fc.nat(), ({ n, size, index }, other) => {
+        fc.pre(size > 1);
+        const wrong = (index + 1 + (other % (size - 1))) % size;
+        const p = { ...generateProof(viewOf(n, size), index), leafIndex: wrong };
+        expect(verifyProof(testHasher, p)).toBe(false);
+        expect(verifyProof(testHasher, { ...p, leafIndex: size + other })).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('a wrong treeSize fails when bound, and unbound exactly when the shape differs', () => {
+    fc.assert(
+      fc.property(treeArb, fc.integer({ min: 1, max: 400 }), ({ n, size, index }, wrong) => {
+        fc.pre(wrong !== size);
+        const p = { ...generateProof(viewOf(n, size), index), treeSize: wrong };
+        expect(verifyProof(testHasher, p, { size })).toBe(false);
+        const fits = index < wrong && sameShape(p, modelProof(n, wrong, index));
+        expect(verifyProof(testHasher, p)).toBe(fits);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('fails against a wrong trusted root, size or n', () => {
+    fc.assert(
+      fc.property(treeArb, fc.integer({ min: 2, max: 17 }), ({ n, size, index }, otherN) => {
+        const p = generateProof(viewOf(n, size), index);
+        const otherRoot = naiveRoot(leavesOf(size + 1), n)!;
+        expect(verifyProof(testHasher, p, { root: otherRoot })).toBe(false);
+        expect(verifyProof(testHasher, p, { root: p.root, size: size + 1 })).toBe(false);
+        if (otherN !== n) expect(verifyProof(testHasher, p, { root: p.root, size, n: otherN })).toBe(false);
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('documents the caveat: an inner node passes as a leaf unless the size is bound', () => {
+    const view = viewOf(4, 16);
+    const inner = (i: number) => view.getNode(1, i);
+    const forged: InclusionProof = {
+      n: 4,
+      leafIndex: 0,
+      treeSize: 4,
+      leaf: inner(0),
+      root: view.root!,
+      levels: [{ position: 0, siblings: [inner(1), inner(2), inner(3)] }],
+    };
+    expect(verifyProof(testHasher, forged, { root: view.root! })).toBe(true);
+    expect(verifyProof(testHasher, forged, { root: view.root!, size: 16 })).toBe(false);
+    // Same with another branching factor: N=2 tree of 4 leaves seen as an N=3 tree of 4 leaves.
+    const v2 = viewOf(2, 4);
+    const asN3: InclusionProof = {
+      n: 3,
+      leafIndex: 3,
+      treeSize: 4,
+      leaf: v2.getNode(1, 1),
+      root: v2.root!,
+      levels: [
+        { position: 0, siblings: [] },
+        { position: 1, siblings: [v2.getNode(1, 0)] },
+      ],
+    };
+    expect(verifyProof(testHasher, asN3, { root: v2.root!, size: 4 })).toBe(true);
+    expect(verifyProof(testHasher, asN3, { root: v2.root!, size: 4, n: 2 })).toBe(false);
+  });
+});
+
+describe('verifyProof on malformed input: false or INVALID_PROOF, never another exception', () => {
+  const good = generateProof(viewOf(3, 20), 7);
+  const node = new Uint8Array(32);
+
+  it('named cases', () => {
+    const cases: unknown[] = [
+      null,
+      undefined,
+      42,
+      'proof',
+      [],
+      {},
+      { ...good, n: 1 },
+      { ...good, n: 257 },
+      { ...good, n: Number.NaN },
+      { ...good, leafIndex: -1 },
+      { ...good, leafIndex: 0.5 },
+      { ...good, leafIndex: Number.NaN },
+      { ...good, treeSize: 2 ** 64 },
+      { ...good, treeSize: Infinity },
+      { ...good, treeSize: '20' },
+      { ...good, treeSize: 0 },
+      { ...good, leaf: new Uint8Array(31) },
+      { ...good, leaf: Array.from(node) },
+      { ...good, root: undefined },
+      { ...good, levels: undefined },
+      { ...good, levels: {} },
+      { ...good, levels: [null, null, null] },
+      { ...good, levels: [...good.levels, { position: 0, siblings: [] }] },
+      { ...good, levels: Array.from({ length: 300 }, () => ({ position: 0, siblings: [] })) },
+      { ...good, levels: Array.from({ length: 100 }, () => ({ position: 0, siblings: [] })) },
+      { ...good, levels: [{ position: 5, siblings: [] }, ...good.levels.slice(1)] },
+      { ...good, levels: [{ position: 0, siblings: [node, node, node, node] }, ...good.levels.slice(1)] },
+      { ...good, levels: [{ position: 0, siblings: [node, 'x'] }, ...good.levels.slice(1)] },
+      { ...good, levels: [{ siblings: [node, node] }, ...good.levels.slice(1)] },
+      { ...good, levels: [{ position: 1 }, ...good.levels.slice(1)] },
+    ];
+    for (const c of cases) {
+      const r = outcome(() => verifyProof(testHasher, c as InclusionProof));
+      expect(r === false || r === 'INVALID_PROOF').toBe(true);
+    }
+    expect(outcome(() => verifyProof(testHasher, { ...good, n: 1 }))).toBe('INVALID_PROOF');
+  });
+
+  it('any field replaced by anything', () => {
+    const keys = ['n', 'leafIndex', 'treeSize', 'leaf', 'root', 'levels'] as const;
+    fc.assert(
+      fc.property(fc.constantFrom(...keys), fc.anything({ withTypedArray: true }), fc.boolean(), (key, value, deep) => {
+        const p: Record<string, unknown> = { ...good };
+        if (deep && key === 'levels') p['levels'] = [{ position: value, siblings: [value] }, ...good.levels.slice(1)];
+        else p[key] = value;
+        const r = outcome(() => verifyProof(testHasher, p as unknown as InclusionProof));
+        expect(r === false || r === 'INVALID_PROOF').toBe(true);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a malformed trusted argument is a TypeError', () => {
+    expect(() => verifyProof(testHasher, good, { root: new Uint8Array(3) })).toThrow(TypeError);
+    expect(() => verifyProof(testHasher, good, { size: -1 })).toThrow(TypeError);
+    expect(() => verifyProof(testHasher, good, 5 as never)).toThrow(TypeError);
+    expect(() => verifyProof(undefined as never, good)).toThrow(TypeError);
+    expect(() => verifyProof({ id: 'x' } as never, good)).toThrow(TypeError);
+  });
+});
