@@ -1,0 +1,37 @@
+/**
+ * Small recipes over {@link FileSystem} shared by the file backends.
+ * @module
+ */
+import { dirName } from './path.js';
+import type { FileSystem } from './types.js';
+
+/** The whole content of the file at `path`. */
+export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8Array> {
+  const fh = await fs.open(path, 'r');
+  try {
+    const size = await fh.size();
+    const buf = new Uint8Array(size);
+    const got = await fh.read(buf, 0, size, 0);
+    return got === size ? buf : buf.subarray(0, got);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Durably replaces the file at `path` with `bytes`: write `path + '.tmp'`, fsync it, rename it
+ * over `path`, fsync the directory. After a crash, `path` holds the old or the new bytes, whole;
+ * a leftover `.tmp` may remain and is the caller's to clean.
+ */
+export async function writeFileAtomic(fs: FileSystem, path: string, bytes: Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp`;
+  const fh = await fs.open(tmp, 'w+');
+  try {
+    await fh.pwrite(bytes, 0, bytes.length, 0);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+  await fs.rename(tmp, path);
+  await fs.fsyncDir(dirName(path));
+}

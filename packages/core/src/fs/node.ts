@@ -1,0 +1,104 @@
+/**
+ * The real file system, on `node:fs/promises` (every call runs on the libuv pool, so a flush
+ * never blocks the event loop).
+ * @module
+ */
+import { open as fsOpen, mkdir, readdir, rename, stat, unlink } from 'node:fs/promises';
+import type { FileHandle as NodeHandle } from 'node:fs/promises';
+import { fsErrorCode } from './errors.js';
+import type { FileHandle, FileStat, FileSystem, OpenFlags } from './types.js';
+
+class NodeFile implements FileHandle {
+  constructor(private readonly fh: NodeHandle) {}
+
+  async pwrite(buf: Uint8Array, off: number, len: number, pos: number): Promise<void> {
+    // A regular-file write can still come back short (e.g. a signal): loop until all is written.
+    while (len > 0) {
+      const { bytesWritten } = await this.fh.write(buf, off, len, pos);
+      off += bytesWritten;
+      pos += bytesWritten;
+      len -= bytesWritten;
+    }
+  }
+
+  async read(buf: Uint8Array, off: number, len: number, pos: number): Promise<number> {
+    let total = 0;
+    while (total < len) {
+      const { bytesRead } = await this.fh.read(buf, off + total, len - total, pos + total);
+      if (bytesRead === 0) break;
+      total += bytesRead;
+    }
+    return total;
+  }
+
+  async size(): Promise<number> {
+    return (await this.fh.stat()).size;
+  }
+
+  datasync(): Promise<void> {
+    return this.fh.datasync();
+  }
+
+  sync(): Promise<void> {
+    return this.fh.sync();
+  }
+
+  truncate(len: number): Promise<void> {
+    return this.fh.truncate(len);
+  }
+
+  close(): Promise<void> {
+    return this.fh.close();
+  }
+}
+
+class NodeFileSystem implements FileSystem {
+  async open(path: string, flags: OpenFlags): Promise<FileHandle> {
+    return new NodeFile(await fsOpen(path, flags));
+  }
+
+  rename(from: string, to: string): Promise<void> {
+    return rename(from, to);
+  }
+
+  unlink(path: string): Promise<void> {
+    return unlink(path);
+  }
+
+  readdir(dir: string): Promise<string[]> {
+    return readdir(dir);
+  }
+
+  async mkdir(dir: string, options?: { readonly recursive?: boolean }): Promise<void> {
+    await mkdir(dir, { recursive: options?.recursive === true });
+  }
+
+  async stat(path: string): Promise<FileStat | undefined> {
+    try {
+      const s = await stat(path);
+      return { size: s.size, isFile: s.isFile(), isDirectory: s.isDirectory() };
+    } catch (err) {
+      if (fsErrorCode(err) === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async exists(path: string): Promise<boolean> {
+    return (await this.stat(path)) !== undefined;
+  }
+
+  async fsyncDir(dir: string): Promise<void> {
+    // A directory opens read-only ('r+' gives EISDIR); fsync on that fd persists its entries.
+    const fh = await fsOpen(dir, 'r');
+    try {
+      await fh.sync();
+    } finally {
+      await fh.close();
+    }
+  }
+}
+
+/** The real file system of this machine. */
+export function nodeFileSystem(): FileSystem {
+  return new NodeFileSystem();
+}

@@ -1,0 +1,60 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { fsErrorCode } from '../src/fs/errors.js';
+import { readWholeFile, writeFileAtomic } from '../src/fs/helpers.js';
+import { nodeFileSystem } from '../src/fs/node.js';
+
+let dir = '';
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'rotortree-fs-'));
+});
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
+  try {
+    await p;
+    return undefined;
+  } catch (err) {
+    return fsErrorCode(err);
+  }
+}
+
+describe('nodeFileSystem', () => {
+  it('does positional I/O, size, truncate and syncs', async () => {
+    const fs = nodeFileSystem();
+    const path = join(dir, 'a');
+    const fh = await fs.open(path, 'wx+');
+    await fh.pwrite(Uint8Array.of(9, 1, 2, 3, 9), 1, 3, 4);
+    expect(await fh.size()).toBe(7);
+    const out = new Uint8Array(12);
+    expect(await fh.read(out, 2, 10, 0)).toBe(7);
+    expect([...out.subarray(2, 9)]).toEqual([0, 0, 0, 0, 1, 2, 3]);
+    await fh.datasync();
+    await fh.truncate(5);
+    await fh.sync();
+    expect(await fh.size()).toBe(5);
+    await fh.close();
+    expect(await codeOf(fs.open(path, 'wx+'))).toBe('EEXIST');
+    expect(await codeOf(fs.open(join(dir, 'missing'), 'r+'))).toBe('ENOENT');
+  });
+
+  it('renames, lists, stats, unlinks and fsyncs a directory', async () => {
+    const fs = nodeFileSystem();
+    await fs.mkdir(join(dir, 'x', 'y'), { recursive: true });
+    await fs.mkdir(join(dir, 'x', 'y'), { recursive: true });
+    await writeFileAtomic(fs, join(dir, 'x', 'f'), Uint8Array.of(1, 2));
+    await fs.rename(join(dir, 'x', 'f'), join(dir, 'x', 'g'));
+    await fs.fsyncDir(join(dir, 'x'));
+    expect((await fs.readdir(join(dir, 'x'))).sort()).toEqual(['g', 'y']);
+    expect(await fs.stat(join(dir, 'x', 'g'))).toEqual({ size: 2, isFile: true, isDirectory: false });
+    expect((await fs.stat(join(dir, 'x')))?.isDirectory).toBe(true);
+    expect([...(await readWholeFile(fs, join(dir, 'x', 'g')))]).toEqual([1, 2]);
+    await fs.unlink(join(dir, 'x', 'g'));
+    expect(await fs.exists(join(dir, 'x', 'g'))).toBe(false);
+    expect(await fs.stat(join(dir, 'nothing'))).toBeUndefined();
+  });
+});

@@ -1,0 +1,136 @@
+/**
+ * The on-disk format of the WAL file (`wal.log`). All integers little-endian.
+ *
+ * File header (34 + L bytes):
+ * ```
+ *  off  size  field
+ *    0     8  magic "RTREEWAL"
+ *    8     4  format version (1)
+ *   12     4  n (branching factor)
+ *   16     4  maxDepth
+ *   20     8  baseSeq: the records in this file start at baseSeq + 1
+ *   28     2  L = byte length of the hasher id (UTF-8)
+ *   30     L  hasher id
+ * 30+L     4  CRC-32C of bytes [0, 30 + L)
+ * ```
+ * Then records, back to back (20 + len bytes each; one `insert` is 52 bytes):
+ * ```
+ *  off  size  field
+ *    0     4  len: payload bytes = k * 32, 32 <= len <= MAX_PAYLOAD
+ *    4     8  seq
+ *   12     4  header CRC-32C of bytes [0, 12): protects len, so a damaged length is seen as
+ *             damage (never as the end of the log), and lets recovery find valid records
+ *             after a bad spot
+ *   16   len  payload: k leaves of 32 bytes
+ * 16+len   4  record CRC-32C of bytes [0, 16 + len) (header and payload)
+ * ```
+ * After the last record the file may hold zeros (preallocated space): free, not a record.
+ * @module
+ */
+import { crc32c } from '@rotortree/core/fs';
+
+/** "RTREEWAL" */
+export const MAGIC = Uint8Array.of(0x52, 0x54, 0x52, 0x45, 0x45, 0x57, 0x41, 0x4c);
+export const FORMAT_VERSION = 1;
+/** Record bytes besides the payload. */
+export const RECORD_OVERHEAD = 20;
+/** Bytes before the payload. */
+export const RECORD_HEADER = 16;
+/** Largest payload of one record (1 GiB = 33,554,432 leaves). */
+export const MAX_PAYLOAD = 1 << 30;
+const TWO_32 = 0x1_0000_0000;
+
+export function writeU32(b: Uint8Array, off: number, v: number): void {
+  b[off] = v;
+  b[off + 1] = v >>> 8;
+  b[off + 2] = v >>> 16;
+  b[off + 3] = v >>> 24;
+}
+
+export function readU32(b: Uint8Array, off: number): number {
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+}
+
+/** Writes a safe integer as u64. */
+export function writeU64(b: Uint8Array, off: number, v: number): void {
+  writeU32(b, off, v >>> 0);
+  writeU32(b, off + 4, Math.floor(v / TWO_32));
+}
+
+/** Reads a u64; values above 2^53 come back imprecise (and then fail sequence checks). */
+export function readU64(b: Uint8Array, off: number): number {
+  return readU32(b, off) + readU32(b, off + 4) * TWO_32;
+}
+
+/** The fields of a file header. */
+export interface LogHeader {
+  readonly version: number;
+  readonly n: number;
+  readonly maxDepth: number;
+  readonly hasherId: string;
+  readonly baseSeq: number;
+}
+
+/** Encodes a version-1 file header. */
+export function encodeHeader(h: Omit<LogHeader, 'version'>): Uint8Array {
+  const id = new TextEncoder().encode(h.hasherId);
+  if (id.length > 0xffff) throw new RangeError('hasher id too long');
+  const out = new Uint8Array(34 + id.length);
+  out.set(MAGIC, 0);
+  writeU32(out, 8, FORMAT_VERSION);
+  writeU32(out, 12, h.n);
+  writeU32(out, 16, h.maxDepth);
+  writeU64(out, 20, h.baseSeq);
+  out[28] = id.length & 0xff;
+  out[29] = id.length >>> 8;
+  out.set(id, 30);
+  writeU32(out, 30 + id.length, crc32c(out, 0, 30 + id.length));
+  return out;
+}
+
+/** Why a header could not be read. */
+export type HeaderProblem = 'badMagic' | 'badVersion' | 'short' | 'badChecksum';
+
+/** Decodes the header at the start of `file`: the header and its length, or the problem. */
+export function decodeHeader(
+  file: Uint8Array,
+): { readonly header: LogHeader; readonly length: number } | { readonly problem: HeaderProblem; readonly version?: number } {
+  for (let i = 0; i < MAGIC.length; i++) if (file[i] !== MAGIC[i]) return { problem: file.length < 8 ? 'short' : 'badMagic' };
+  if (file.length < 12) return { problem: 'short' };
+  const version = readU32(file, 8);
+  if (version !== FORMAT_VERSION) return { problem: 'badVersion', version };
+  if (file.length < 30) return { problem: 'short' };
+  const idLength = file[28]! | (file[29]! << 8);
+  const length = 34 + idLength;
+  if (file.length < length) return { problem: 'short' };
+  if (readU32(file, 30 + idLength) !== crc32c(file, 0, 30 + idLength)) return { problem: 'badChecksum' };
+  const header: LogHeader = {
+    version,
+    n: readU32(file, 12),
+    maxDepth: readU32(file, 16),
+    baseSeq: readU64(file, 20),
+    hasherId: new TextDecoder().decode(file.subarray(30, 30 + idLength)),
+  };
+  return { header, length };
+}
+
+/**
+ * Length of the whole record at `pos` if it is valid (len plausible, inside `end`, record CRC
+ * right), else -1. The record CRC covers the header too, so on this fast path the header CRC
+ * need not be checked: a damaged len selects a wrong range whose CRC matches with p = 2^-32.
+ */
+export function validRecordLength(b: Uint8Array, pos: number, end: number): number {
+  if (end - pos < RECORD_OVERHEAD) return -1;
+  const len = readU32(b, pos);
+  if (len === 0 || (len & 31) !== 0 || len > MAX_PAYLOAD || len > end - pos - RECORD_OVERHEAD) return -1;
+  const crcAt = pos + RECORD_HEADER + len;
+  return readU32(b, crcAt) === crc32c(b, pos, crcAt) ? len + RECORD_OVERHEAD : -1;
+}
+
+/** True when the 16-byte record header at `pos` has a plausible len and a right header CRC. */
+export function validRecordHeader(b: Uint8Array, pos: number, end: number): boolean {
+  if (end - pos < RECORD_OVERHEAD) return false;
+  const len = readU32(b, pos);
+  if (len === 0 || (len & 31) !== 0 || len > MAX_PAYLOAD || len > end - pos - RECORD_OVERHEAD) return false;
+  return readU32(b, pos + 12) === crc32c(b, pos, pos + 12);
+}
