@@ -10,7 +10,7 @@ import type { Hasher } from '../hasher.js';
 import { NODE_SIZE, assertNode, flattenLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import { Level, copyNode } from './level.js';
-import { assertTreeParams, capacityFor, depthForSize } from './shape.js';
+import { assertTreeParams, capacityFor } from './shape.js';
 import { TreeSnapshot } from './snapshot.js';
 import type { TreeView } from './view.js';
 
@@ -41,11 +41,15 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   /** Length of each level 0..maxDepth. */
   readonly #lens: number[];
   #depth = 0;
+  /** n^depth: the size past which the next insert deepens the tree. */
+  #depthCapacity = 1;
 
   // Scratch for single inserts: siblings per level, counts per level, the path's new nodes.
   readonly #pathSiblings: Uint8Array;
+  readonly #pathSiblingWords: Int32Array;
   readonly #pathCounts: Uint8Array;
   readonly #pathOut: Uint8Array;
+  readonly #pathOutWords: Int32Array;
   readonly #group: Uint8Array;
 
   constructor(options: LeanIMTOptions<N, D>) {
@@ -66,8 +70,10 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#lens.push(0);
     }
     this.#pathSiblings = new Uint8Array(maxDepth * (n - 1) * NODE_SIZE);
+    this.#pathSiblingWords = new Int32Array(this.#pathSiblings.buffer);
     this.#pathCounts = new Uint8Array(maxDepth);
     this.#pathOut = new Uint8Array(maxDepth * NODE_SIZE);
+    this.#pathOutWords = new Int32Array(this.#pathOut.buffer);
     this.#group = new Uint8Array(n * NODE_SIZE);
   }
 
@@ -112,54 +118,67 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    */
   insert(leaf: Uint8Array): Uint8Array {
     assertNode(leaf);
-    const index = this.size;
-    if (index + 1 > this.capacity) {
+    const index = this.#lens[0]!;
+    if (index >= this.capacity) {
       throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the tree is full: n=${this.n}, maxDepth=${this.maxDepth}`);
     }
     const n = this.n;
     const levels = this.#levels;
-    const newDepth = depthForSize(index + 1, n);
+    const newDepth = index + 1 > this.#depthCapacity ? this.#depth + 1 : this.#depth;
     const counts = this.#pathCounts;
-    const sib = this.#pathSiblings;
+    const sibWords = this.#pathSiblingWords;
     const out = this.#pathOut;
+    const outWords = this.#pathOutWords;
 
     // 1. Compute the new path into scratch (nothing in the tree changes yet: atomic on a hasher error).
-    let sibOff = 0;
+    let sw = 0;
     let idx = index;
     for (let k = 0; k < newDepth; k++) {
       const pos = idx % n;
       counts[k] = pos;
       if (pos > 0) {
-        const lvl = levels[k]!;
         // Left siblings idx-pos .. idx-1 are final nodes of level k, contiguous in one chunk.
+        const lvl = levels[k]!;
         const start = idx - pos;
-        const chunk = lvl.chunkOf(start);
-        const off = lvl.offsetOf(start);
-        const bytes = pos * NODE_SIZE;
-        for (let b = 0; b < bytes; b++) sib[sibOff + b] = chunk[off + b]!;
-        sibOff += bytes;
+        const ci = Math.floor(start / lvl.chunkNodes);
+        const words = lvl.words[ci]!;
+        let w = (start - ci * lvl.chunkNodes) * 8;
+        const end = w + pos * 8;
+        while (w < end) sibWords[sw++] = words[w++]!;
       }
       idx = (idx - pos) / n;
     }
     if (this.hasher.hashPath !== undefined) {
-      this.hasher.hashPath(leaf, 0, sib, counts, newDepth, out);
+      this.hasher.hashPath(leaf, 0, this.#pathSiblings, counts, newDepth, out);
     } else {
       this.#hashPathByGroups(leaf, newDepth);
     }
 
     // 2. Commit: the leaf, then each level's new last node.
-    levels[0]!.reserve(index + 1);
-    levels[0]!.write(index, leaf, 0, 1);
+    const leaves = levels[0]!;
+    leaves.reserve(index + 1);
+    copyNode(leaf, 0, leaves.chunkOf(index), leaves.offsetOf(index));
     this.#lens[0] = index + 1;
     idx = index;
     for (let k = 0; k < newDepth; k++) {
       idx = Math.floor(idx / n);
       const up = levels[k + 1]!;
       up.reserve(idx + 1);
-      copyNode(out, k * NODE_SIZE, up.chunkOf(idx), up.offsetOf(idx));
+      const ci = Math.floor(idx / up.chunkNodes);
+      const words = up.words[ci]!;
+      const w = (idx - ci * up.chunkNodes) * 8;
+      const o = k * 8;
+      words[w] = outWords[o]!;
+      words[w + 1] = outWords[o + 1]!;
+      words[w + 2] = outWords[o + 2]!;
+      words[w + 3] = outWords[o + 3]!;
+      words[w + 4] = outWords[o + 4]!;
+      words[w + 5] = outWords[o + 5]!;
+      words[w + 6] = outWords[o + 6]!;
+      words[w + 7] = outWords[o + 7]!;
       this.#lens[k + 1] = idx + 1;
     }
-    this.#depth = newDepth;
+    this.#setDepth(newDepth);
     return newDepth === 0 ? leaf.slice() : out.slice((newDepth - 1) * NODE_SIZE, newDepth * NODE_SIZE);
   }
 
@@ -191,7 +210,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
         first = this.#recomputeParents(k, Math.floor(first / this.n));
         k++;
       }
-      this.#depth = k;
+      this.#setDepth(k);
     } catch (err) {
       this.#restoreTail(saved);
       throw err;
@@ -296,7 +315,15 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
         copyNode(saved.last, k * NODE_SIZE, lvl.chunkOf(len - 1), lvl.offsetOf(len - 1));
       }
     }
-    this.#depth = saved.depth;
+    this.#setDepth(saved.depth);
+  }
+
+  #setDepth(depth: number): void {
+    if (depth === this.#depth) return;
+    this.#depth = depth;
+    let cap = 1;
+    for (let k = 0; k < depth; k++) cap *= this.n;
+    this.#depthCapacity = cap;
   }
 
   #checkIndex(level: number, index: number): void {

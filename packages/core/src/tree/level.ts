@@ -27,6 +27,8 @@ export class Level {
    * larger copy holding the same bytes for every node that snapshots can read.
    */
   readonly chunks: Uint8Array[] = [];
+  /** The same chunks as 32-bit words (8 per node): the hot paths copy nodes word by word. */
+  readonly words: Int32Array[] = [];
   /** Nodes this level can hold without allocating. */
   capacity = 0;
 
@@ -49,6 +51,7 @@ export class Level {
       const grown = new Uint8Array(Math.min(cap, cn) * NODE);
       grown.set(last);
       chunks[lastIdx] = grown;
+      this.words[lastIdx] = new Int32Array(grown.buffer);
     }
     this.capacity = (chunks.length - 1) * cn + (chunks[chunks.length - 1]?.length ?? 0) / NODE;
     while (this.capacity < nodes) {
@@ -56,7 +59,9 @@ export class Level {
       let cap = chunks.length === 0 ? FIRST_CHUNK_NODES : cn;
       while (cap < need && cap < cn) cap *= 2;
       cap = Math.min(cap, cn);
-      chunks.push(new Uint8Array(cap * NODE));
+      const chunk = new Uint8Array(cap * NODE);
+      chunks.push(chunk);
+      this.words.push(new Int32Array(chunk.buffer));
       this.capacity = (chunks.length - 1) * cn + cap;
     }
   }
