@@ -15,4 +15,5 @@ export type { SnapshotLevel } from './tree/snapshot.js';
 export type { TreeView } from './tree/view.js';
 export { depthForSize, levelLengthFor, capacityFor } from './tree/shape.js';
 export * from './proof/index.js';
-export type { Wal, WalConfig, WalOpenResult, WalRecordVisitor, WalCapabilities } from './persistence/wal.js';
+export * from './persistence/index.js';
+export * from './engine/index.js';

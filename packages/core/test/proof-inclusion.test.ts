@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { isRotorTreeError } from '../src/errors.js';
@@ -261,7 +262,10 @@ describe('verifyProof on malformed input: false or INVALID_PROOF, never another 
         const p: Record<string, unknown> = { ...good };
         if (deep && key === 'levels') p['levels'] = [{ position: value, siblings: [value] }, ...good.levels.slice(1)];
         else p[key] = value;
-        const r = outcome(() => verifyProof(testHasher, p as unknown as InclusionProof));
+        // With every trusted value bound, only an unchanged proof may verify (an unbound treeSize
+        // of the same shape would pass, which is the documented caveat, not malformed input).
+        fc.pre(!isDeepStrictEqual(p[key], (good as unknown as Record<string, unknown>)[key]));
+        const r = outcome(() => verifyProof(testHasher, p as unknown as InclusionProof, { root: good.root, size: good.treeSize, n: good.n }));
         expect(r === false || r === 'INVALID_PROOF').toBe(true);
       }),
       { numRuns: 500 },

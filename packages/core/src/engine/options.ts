@@ -1,0 +1,117 @@
+/**
+ * Options of the persistent engine {@link RotorTree} and their validation.
+ * @module
+ */
+import type { Hasher } from '../hasher.js';
+import type { CheckpointStore } from '../persistence/checkpoint-store.js';
+import type { Wal } from '../persistence/wal.js';
+import { assertTreeParams } from '../tree/shape.js';
+
+/**
+ * When buffered WAL records are written and fdatasynced.
+ * - `interval` (default, 10 ms): group commit. The first record appended after a flush arms a timer;
+ *   when it fires, everything buffered is flushed at once. The timer never keeps the process alive.
+ * - `manual`: nothing is flushed until {@link RotorTree.flush} (or `insertDurable`, or `close`).
+ */
+export type FlushPolicy = { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'manual' };
+
+/**
+ * When the engine writes a checkpoint (needs a {@link CheckpointStore}).
+ * - `manual` (default): only on {@link RotorTree.checkpoint}.
+ * - `onClose`: at {@link RotorTree.close}.
+ * - `everyNEntries`: in the background once `n` WAL records (a batch counts as one) were appended
+ *   since the last checkpoint started.
+ * - `memoryThreshold`: in the background once the leaves appended since the last checkpoint started
+ *   take `bytes` (32 bytes per leaf, the WAL delta a recovery would replay).
+ */
+export type CheckpointPolicy =
+  | { readonly kind: 'manual' }
+  | { readonly kind: 'onClose' }
+  | { readonly kind: 'everyNEntries'; readonly n: number }
+  | { readonly kind: 'memoryThreshold'; readonly bytes: number };
+
+/**
+ * Memory tiering (reading lower levels through mmap from checkpoint files). Accepted and validated,
+ * but **not implemented yet**: every level stays in memory.
+ */
+export interface TieringOptions {
+  /** Levels at or above it stay in memory; lower levels would be read from checkpoint files. */
+  readonly pinAboveLevel: number;
+}
+
+/** Options of {@link RotorTree.open}. */
+export interface RotorTreeOptions<N extends number = number, D extends number = number> {
+  /** The parent-hash function; its `id` is checked against the WAL and checkpoint headers. */
+  readonly hasher: Hasher;
+  /** Branching factor, 2..256. */
+  readonly n: N;
+  /** Maximum depth, 1..64: the tree holds at most n^maxDepth leaves. */
+  readonly maxDepth: D;
+  /** The write-ahead log (e.g. `fsWal(dir)` from `@rotortree/wal-fs`, or `memoryWal()`). */
+  readonly wal: Wal;
+  /** Where checkpoints go; without one the WAL is never truncated and `checkpoint()` rejects. */
+  readonly checkpoints?: CheckpointStore;
+  /** Default `{ kind: 'interval', ms: 10 }`. */
+  readonly flushPolicy?: FlushPolicy;
+  /** Default `{ kind: 'manual' }`. */
+  readonly checkpointPolicy?: CheckpointPolicy;
+  /** Accepted, not implemented yet (everything stays in memory). */
+  readonly tiering?: TieringOptions;
+  /**
+   * At open, recompute every level of the checkpoint from its leaves and compare node by node
+   * (`CORRUPTION` on a mismatch). Without it only the root is compared. Default false.
+   */
+  readonly verifyCheckpoint?: boolean;
+}
+
+/** The default flush policy: group commit every 10 ms. */
+export const DEFAULT_FLUSH_POLICY: FlushPolicy = { kind: 'interval', ms: 10 };
+
+/** The default checkpoint policy. */
+export const DEFAULT_CHECKPOINT_POLICY: CheckpointPolicy = { kind: 'manual' };
+
+/** Throws `TypeError`/`RangeError` on misuse of {@link RotorTreeOptions}. */
+export function assertEngineOptions(options: RotorTreeOptions): void {
+  if (options === null || typeof options !== 'object') throw new TypeError('RotorTree.open needs an options object');
+  assertTreeParams(options.n, options.maxDepth);
+  const { hasher, wal, checkpoints } = options;
+  if (hasher === null || typeof hasher !== 'object' || typeof hasher.id !== 'string') {
+    throw new TypeError('hasher must implement the Hasher interface');
+  }
+  if (wal === null || typeof wal !== 'object' || typeof wal.open !== 'function' || typeof wal.append !== 'function') {
+    throw new TypeError('wal must implement the Wal interface');
+  }
+  if (checkpoints !== undefined && (checkpoints === null || typeof checkpoints.write !== 'function')) {
+    throw new TypeError('checkpoints must implement the CheckpointStore interface');
+  }
+  const flush = options.flushPolicy ?? DEFAULT_FLUSH_POLICY;
+  if (flush.kind === 'interval') {
+    if (typeof flush.ms !== 'number' || !(flush.ms >= 0) || !Number.isFinite(flush.ms)) {
+      throw new RangeError(`flushPolicy.ms must be a finite number >= 0, got ${String(flush.ms)}`);
+    }
+  } else if (flush.kind !== 'manual') {
+    throw new RangeError(`unknown flushPolicy kind ${String((flush as { kind: unknown }).kind)}`);
+  }
+  const cp = options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY;
+  switch (cp.kind) {
+    case 'manual':
+      break;
+    case 'onClose':
+      break;
+    case 'everyNEntries':
+      if (!Number.isInteger(cp.n) || cp.n < 1) throw new RangeError(`checkpointPolicy.n must be an integer >= 1, got ${String(cp.n)}`);
+      break;
+    case 'memoryThreshold':
+      if (typeof cp.bytes !== 'number' || !(cp.bytes > 0)) throw new RangeError(`checkpointPolicy.bytes must be > 0, got ${String(cp.bytes)}`);
+      break;
+    default:
+      throw new RangeError(`unknown checkpointPolicy kind ${String((cp as { kind: unknown }).kind)}`);
+  }
+  if (cp.kind !== 'manual' && checkpoints === undefined) {
+    throw new RangeError(`checkpointPolicy ${cp.kind} needs a checkpoint store (options.checkpoints)`);
+  }
+  const tiering = options.tiering;
+  if (tiering !== undefined && (!Number.isInteger(tiering.pinAboveLevel) || tiering.pinAboveLevel < 0)) {
+    throw new RangeError('tiering.pinAboveLevel must be an integer >= 0');
+  }
+}

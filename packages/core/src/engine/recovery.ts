@@ -1,0 +1,177 @@
+/**
+ * Recovery at open: load the checkpoint (if any) into the tree, then replay the WAL records after it,
+ * merging consecutive records into few `insertMany` calls (a run of single inserts costs one batch).
+ * @module
+ */
+import { NODE_SIZE } from '../bytes.js';
+import { RotorTreeError, isRotorTreeError } from '../errors.js';
+import type { CheckpointStore, StoredCheckpoint } from '../persistence/checkpoint-store.js';
+import type { Wal, WalConfig } from '../persistence/wal.js';
+import type { LeanIMT } from '../tree/lean-imt.js';
+
+/** What recovery found. */
+export interface RecoveryReport {
+  /** Last WAL sequence number held by the loaded checkpoint (0 without one). */
+  readonly checkpointSeq: number;
+  /** Leaves loaded from the checkpoint. */
+  readonly checkpointLeaves: number;
+  /** WAL records replayed after the checkpoint. */
+  readonly replayedRecords: number;
+  /** Leaves those records held. */
+  readonly replayedLeaves: number;
+  /** The last sequence number recovered: the next insert gets `lastSeq + 1`. */
+  readonly lastSeq: number;
+  /** A torn WAL tail that recovery cut off, if any (reported, not thrown). */
+  readonly tornTail?: { readonly file: string; readonly offset: number; readonly bytes: number };
+}
+
+/** Leaves gathered before one `insertMany` during replay (32 MiB). */
+const REPLAY_BATCH_LEAVES = 1 << 20;
+
+/** Loads the checkpoint and replays the WAL into `tree` (which must be empty). */
+export async function recover(
+  tree: LeanIMT,
+  wal: Wal,
+  store: CheckpointStore | undefined,
+  config: WalConfig,
+  verifyCheckpoint: boolean,
+): Promise<RecoveryReport> {
+  let checkpointSeq = 0;
+  if (store !== undefined) {
+    const stored = await store.open(config);
+    if (stored !== undefined) {
+      restoreCheckpoint(tree, stored, verifyCheckpoint);
+      checkpointSeq = stored.seq;
+    }
+  }
+  const checkpointLeaves = tree.size;
+  const replay = new ReplayBatcher(tree, checkpointSeq);
+  const opened = await wal.open(config, checkpointSeq, (seq, leaves) => replay.add(seq, leaves));
+  replay.drain();
+  const lastSeq = Math.max(opened.lastSeq, replay.lastSeq);
+  if (lastSeq !== replay.lastSeq) {
+    throw new RotorTreeError('CORRUPTION', `the WAL reports seq ${opened.lastSeq} but recovery reached ${replay.lastSeq}`, { seq: lastSeq });
+  }
+  const report: RecoveryReport = {
+    checkpointSeq,
+    checkpointLeaves,
+    replayedRecords: replay.records,
+    replayedLeaves: tree.size - checkpointLeaves,
+    lastSeq,
+  };
+  return opened.tornTail === undefined ? report : { ...report, tornTail: opened.tornTail };
+}
+
+/**
+ * Rebuilds the tree from the checkpoint's leaves and checks it against the stored levels: the root
+ * always, every node with `verify`. (A tree that adopts the stored levels without rehashing needs a
+ * constructor from a view on LeanIMT; until then the leaves are rehashed.)
+ */
+function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: boolean): void {
+  const view = stored.view;
+  const size = view.size;
+  if (size > 0) {
+    const batch = new Uint8Array(Math.min(size, REPLAY_BATCH_LEAVES) * NODE_SIZE);
+    for (let start = 0; start < size; start += REPLAY_BATCH_LEAVES) {
+      const count = Math.min(REPLAY_BATCH_LEAVES, size - start);
+      for (let i = 0; i < count; i++) view.readNode(0, start + i, batch, i * NODE_SIZE);
+      insertOrCorrupt(tree, batch.subarray(0, count * NODE_SIZE), stored.seq);
+    }
+  }
+  if (verify) {
+    verifyLevels(tree, stored);
+  } else {
+    const a = tree.root;
+    const b = view.root;
+    if ((a === undefined) !== (b === undefined) || (a !== undefined && b !== undefined && !sameNode(a, 0, b, 0))) {
+      throw new RotorTreeError('CORRUPTION', 'the checkpoint root does not match the root of its leaves', { file: 'checkpoint', seq: stored.seq });
+    }
+  }
+}
+
+/** Every level of the stored checkpoint equals the one recomputed from its leaves. */
+function verifyLevels(tree: LeanIMT, stored: StoredCheckpoint): void {
+  const view = stored.view;
+  if (view.depth !== tree.depth) {
+    throw new RotorTreeError('CORRUPTION', `checkpoint depth ${view.depth}, its leaves give ${tree.depth}`, { file: 'checkpoint', seq: stored.seq });
+  }
+  const a = new Uint8Array(NODE_SIZE);
+  const b = new Uint8Array(NODE_SIZE);
+  for (let k = 0; k <= tree.depth; k++) {
+    const len = tree.levelLength(k);
+    if (view.levelLength(k) !== len) {
+      throw new RotorTreeError('CORRUPTION', `checkpoint level ${k} holds ${view.levelLength(k)} nodes, expected ${len}`, { file: 'checkpoint', seq: stored.seq });
+    }
+    for (let i = 0; i < len; i++) {
+      tree.readNode(k, i, a, 0);
+      view.readNode(k, i, b, 0);
+      if (!sameNode(a, 0, b, 0)) {
+        throw new RotorTreeError('CORRUPTION', `checkpoint node ${i} of level ${k} does not match its leaves`, { file: 'checkpoint', seq: stored.seq });
+      }
+    }
+  }
+}
+
+function sameNode(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): boolean {
+  for (let i = 0; i < NODE_SIZE; i++) if (a[aOff + i] !== b[bOff + i]) return false;
+  return true;
+}
+
+function insertOrCorrupt(tree: LeanIMT, flat: Uint8Array, seq: number): void {
+  try {
+    tree.insertMany(flat);
+  } catch (err) {
+    if (isRotorTreeError(err, 'MAX_DEPTH_EXCEEDED')) {
+      throw new RotorTreeError('CORRUPTION', 'stored leaves exceed the tree capacity', { seq, cause: err });
+    }
+    throw err;
+  }
+}
+
+/** Gathers replayed records into one flat buffer and inserts them in large batches. */
+class ReplayBatcher {
+  records = 0;
+  lastSeq: number;
+  readonly #tree: LeanIMT;
+  #buf = new Uint8Array(64 * 1024);
+  #len = 0;
+
+  constructor(tree: LeanIMT, afterSeq: number) {
+    this.#tree = tree;
+    this.lastSeq = afterSeq;
+  }
+
+  add(seq: number, leaves: Uint8Array): void {
+    if (seq !== this.lastSeq + 1) {
+      throw new RotorTreeError('CORRUPTION', `WAL record ${seq} follows ${this.lastSeq}`, { seq });
+    }
+    if (leaves.length === 0 || leaves.length % NODE_SIZE !== 0) {
+      throw new RotorTreeError('CORRUPTION', `WAL record ${seq} holds ${leaves.length} bytes`, { seq });
+    }
+    this.lastSeq = seq;
+    this.records++;
+    if (this.#len + leaves.length > REPLAY_BATCH_LEAVES * NODE_SIZE) this.drain();
+    if (leaves.length >= REPLAY_BATCH_LEAVES * NODE_SIZE) {
+      insertOrCorrupt(this.#tree, leaves, seq);
+      return;
+    }
+    if (this.#len + leaves.length > this.#buf.length) this.#grow(this.#len + leaves.length);
+    this.#buf.set(leaves, this.#len);
+    this.#len += leaves.length;
+  }
+
+  /** Inserts what is gathered. */
+  drain(): void {
+    if (this.#len === 0) return;
+    insertOrCorrupt(this.#tree, this.#buf.subarray(0, this.#len), this.lastSeq);
+    this.#len = 0;
+  }
+
+  #grow(min: number): void {
+    let cap = this.#buf.length;
+    while (cap < min) cap *= 2;
+    const next = new Uint8Array(Math.min(cap, REPLAY_BATCH_LEAVES * NODE_SIZE));
+    next.set(this.#buf.subarray(0, this.#len));
+    this.#buf = next;
+  }
+}

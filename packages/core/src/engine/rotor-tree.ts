@@ -1,0 +1,309 @@
+/**
+ * The persistent engine: a {@link LeanIMT} in memory, made durable by a write-ahead log and
+ * (optionally) checkpoints.
+ *
+ * Write path (synchronous): check closed/poisoned → update the tree (validates; atomic) → buffer
+ * one WAL record → return the root and a token. No I/O on the insert path; flushes run on async I/O
+ * (see flush-lane.ts), checkpoints in the background (see checkpointer.ts).
+ * @module
+ */
+import { NODE_SIZE, flattenLeaves } from '../bytes.js';
+import { RotorTreeError } from '../errors.js';
+import type { Hasher } from '../hasher.js';
+import type { CheckpointStore } from '../persistence/checkpoint-store.js';
+import type { Wal } from '../persistence/wal.js';
+import { LeanIMT } from '../tree/lean-imt.js';
+import type { TreeSnapshot } from '../tree/snapshot.js';
+import { Checkpointer } from './checkpointer.js';
+import type { CheckpointCapture } from './checkpointer.js';
+import { FlushLane } from './flush-lane.js';
+import type { CheckpointPolicy, FlushPolicy, RotorTreeOptions } from './options.js';
+import { DEFAULT_CHECKPOINT_POLICY, DEFAULT_FLUSH_POLICY, assertEngineOptions } from './options.js';
+import type { RecoveryReport } from './recovery.js';
+import { recover } from './recovery.js';
+import type { InsertResult } from './token.js';
+import { InsertReceipt } from './token.js';
+
+/**
+ * Most leaves in one `insertMany` (one WAL record, 1 GiB): checked before the tree changes, so a
+ * batch a WAL would refuse never leaves the tree ahead of the WAL. Every WAL must accept records
+ * up to this size.
+ */
+export const MAX_BATCH_LEAVES = 1 << 25;
+
+/**
+ * An append-only n-ary Merkle tree that survives crashes.
+ *
+ * ```ts
+ * const tree = await RotorTree.open({ hasher: blake3(), n: 4, maxDepth: 20, wal: fsWal(dir) });
+ * const { root, token } = tree.insert(leaf);
+ * await token.wait(); // durable: survives a crash
+ * ```
+ *
+ * Guarantees: an insert whose token resolved survives any crash; after recovery the leaves are a
+ * prefix of what was inserted (a batch is all or nothing); a failed flush poisons the tree
+ * (`POISONED` for every pending and later token, insert and flush).
+ *
+ * @typeParam N - the branching factor as a literal type.
+ * @typeParam D - the maximum depth as a literal type.
+ */
+export class RotorTree<N extends number = number, D extends number = number> {
+  /** Branching factor. */
+  readonly n: N;
+  /** Maximum depth. */
+  readonly maxDepth: D;
+  /** The parent-hash function. */
+  readonly hasher: Hasher;
+  /** What recovery found at open. */
+  readonly recovery: RecoveryReport;
+  /** The flush policy in effect. */
+  readonly flushPolicy: FlushPolicy;
+  /** The checkpoint policy in effect. */
+  readonly checkpointPolicy: CheckpointPolicy;
+
+  readonly #tree: LeanIMT<N, D>;
+  readonly #wal: Wal;
+  readonly #store: CheckpointStore | undefined;
+  readonly #lane: FlushLane;
+  readonly #checkpoints: Checkpointer | undefined;
+  /** Last sequence number appended. */
+  #seq: number;
+  #closed = false;
+  #closing: Promise<void> | undefined;
+  // Background checkpoint triggers (Infinity when the policy does not use them).
+  readonly #entryLimit: number;
+  readonly #leafLimit: number;
+  #entriesSince = 0;
+  #leavesSince = 0;
+
+  private constructor(options: RotorTreeOptions<N, D>, tree: LeanIMT<N, D>, recovery: RecoveryReport) {
+    this.n = options.n;
+    this.maxDepth = options.maxDepth;
+    this.hasher = options.hasher;
+    this.recovery = recovery;
+    this.flushPolicy = options.flushPolicy ?? DEFAULT_FLUSH_POLICY;
+    this.checkpointPolicy = options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY;
+    this.#tree = tree;
+    this.#wal = options.wal;
+    this.#store = options.checkpoints;
+    this.#seq = recovery.lastSeq;
+    this.#lane = new FlushLane(this.#wal, this.flushPolicy, recovery.lastSeq);
+    this.#checkpoints =
+      this.#store === undefined
+        ? undefined
+        : new Checkpointer(this.#store, this.#wal, this.#lane, () => this.#capture(), recovery.checkpointSeq);
+    const cp = this.checkpointPolicy;
+    this.#entryLimit = cp.kind === 'everyNEntries' ? cp.n : Infinity;
+    this.#leafLimit = cp.kind === 'memoryThreshold' ? Math.max(1, Math.ceil(cp.bytes / NODE_SIZE)) : Infinity;
+  }
+
+  /**
+   * Opens (or creates) a tree: opens the checkpoint store (if given) and the WAL (both check n,
+   * maxDepth and the hasher id: `CONFIG_MISMATCH`; both lock: `FILE_LOCKED`), loads the checkpoint,
+   * replays the WAL records after it, and reports what it found in {@link RotorTree.recovery}.
+   * Damage that cannot be a torn tail is `CORRUPTION`; on any error both backends are closed again.
+   */
+  static async open<N extends number, D extends number>(options: RotorTreeOptions<N, D>): Promise<RotorTree<N, D>> {
+    assertEngineOptions(options);
+    const { hasher, n, maxDepth, wal, checkpoints } = options;
+    const tree = new LeanIMT<N, D>({ hasher, n, maxDepth });
+    let recovery: RecoveryReport;
+    try {
+      recovery = await recover(tree, wal, checkpoints, { n, maxDepth, hasherId: hasher.id }, options.verifyCheckpoint === true);
+    } catch (err) {
+      await Promise.allSettled([wal.close(), checkpoints?.close()]);
+      throw err;
+    }
+    return new RotorTree(options, tree, recovery);
+  }
+
+  /** The current root (a copy), or `undefined` while the tree is empty. Includes not-yet-durable inserts. */
+  get root(): Uint8Array | undefined {
+    return this.#tree.root;
+  }
+
+  /** Number of leaves (including not-yet-durable inserts). */
+  get size(): number {
+    return this.#tree.size;
+  }
+
+  /** 0 for 0 or 1 leaves, else ceil(log_n(size)). */
+  get depth(): number {
+    return this.#tree.depth;
+  }
+
+  /** Sequence number of the last WAL record appended (0 before the first insert ever). */
+  get seq(): number {
+    return this.#seq;
+  }
+
+  /** Highest sequence number known durable. */
+  get durableSeq(): number {
+    return this.#lane.durableSeq;
+  }
+
+  /** True once a WAL operation failed: nothing is made durable any more. */
+  get poisoned(): boolean {
+    return this.#lane.poison !== undefined;
+  }
+
+  /** The error of the last checkpoint attempt (background ones included), or `undefined` if it succeeded. */
+  get lastCheckpointError(): unknown {
+    return this.#checkpoints?.lastError;
+  }
+
+  /** Last WAL sequence number covered by a published checkpoint (0 without one). */
+  get checkpointSeq(): number {
+    return this.#checkpoints?.seq ?? 0;
+  }
+
+  /** An immutable view of the current state (O(depth)); proofs come from here. */
+  snapshot(): TreeSnapshot {
+    this.#assertOpen();
+    return this.#tree.snapshot();
+  }
+
+  /**
+   * Appends one leaf (32 bytes, stored as given) and buffers one WAL record. Returns the new root
+   * and the record's durability token at once (the result is itself the token).
+   * Throws `INVALID_NODE`, `MAX_DEPTH_EXCEEDED` (nothing changed), `POISONED` or `CLOSED`.
+   */
+  insert(leaf: Uint8Array): InsertResult {
+    this.#assertWritable();
+    const root = this.#tree.insert(leaf);
+    return this.#commit(leaf, 1, root);
+  }
+
+  /**
+   * Appends leaves (an array of 32-byte arrays, or one flat buffer of k*32 bytes) as one WAL record:
+   * all or nothing, also at recovery. Throws `EMPTY_BATCH`, `INVALID_NODE`, `MAX_DEPTH_EXCEEDED`,
+   * `RangeError` beyond {@link MAX_BATCH_LEAVES} (nothing changed), `POISONED` or `CLOSED`.
+   */
+  insertMany(leaves: Uint8Array | readonly Uint8Array[]): InsertResult {
+    this.#assertWritable();
+    const flat = flattenLeaves(leaves);
+    if (flat.length > MAX_BATCH_LEAVES * NODE_SIZE) {
+      throw new RangeError(`insertMany: at most ${MAX_BATCH_LEAVES} leaves per call (one WAL record), got ${flat.length / NODE_SIZE}`);
+    }
+    const root = this.#tree.insertMany(flat);
+    return this.#commit(flat, flat.length / NODE_SIZE, root);
+  }
+
+  /** Inserts one leaf, starts a flush at once, and resolves with the root once the leaf is durable. */
+  async insertDurable(leaf: Uint8Array): Promise<Uint8Array> {
+    const result = this.insert(leaf);
+    await this.#lane.flushUpTo(result.token.seq);
+    return result.root;
+  }
+
+  /**
+   * Writes and fdatasyncs everything appended so far; resolves when it is durable. Only one flush
+   * runs at a time: a call during one is served by the next. Rejects `POISONED` or `CLOSED`.
+   */
+  flush(): Promise<void> {
+    if (this.#closed) return Promise.reject(new RotorTreeError('CLOSED', 'the tree is closed'));
+    return this.#lane.flushUpTo(this.#seq);
+  }
+
+  /**
+   * Writes a checkpoint of the current state (after making the WAL durable up to it), then truncates
+   * the WAL up to it. Inserts may continue meanwhile. A call during a running checkpoint is served by
+   * one run after it. Rejects if there is no checkpoint store (`TypeError`), `CLOSED`, or with the
+   * store's error (the previous checkpoint and the WAL stay valid).
+   */
+  checkpoint(): Promise<void> {
+    if (this.#closed) return Promise.reject(new RotorTreeError('CLOSED', 'the tree is closed'));
+    if (this.#checkpoints === undefined) return Promise.reject(new TypeError('checkpoint() needs a checkpoint store (options.checkpoints)'));
+    return this.#checkpoints.request();
+  }
+
+  /**
+   * Waits up to `ms` for running (and queued) checkpoints to finish. Resolves `true` when none is
+   * left (whether they succeeded or not: see {@link lastCheckpointError}), `false` on timeout.
+   */
+  waitForCheckpoint(ms: number): Promise<boolean> {
+    const cps = this.#checkpoints;
+    if (cps === undefined || !cps.busy) return Promise.resolve(true);
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), ms);
+      void cps.idle().then(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  /**
+   * Flushes what is buffered, waits for running checkpoints, runs the `onClose` checkpoint if
+   * configured, and closes the WAL and the store. Idempotent (later calls return the same promise);
+   * afterwards every other method throws `CLOSED` (the `root`/`size`/`depth` getters keep the last
+   * state). Rejects with the flush or checkpoint error, if any, after closing the backends anyway.
+   * A poisoned tree closes without flushing or checkpointing (its poison was reported already).
+   */
+  close(): Promise<void> {
+    this.#closing ??= this.#close();
+    return this.#closing;
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true;
+    this.#lane.stop();
+    let failure: unknown;
+    if (this.#checkpoints !== undefined) await this.#checkpoints.idle();
+    if (this.#lane.poison === undefined) {
+      try {
+        await this.#lane.flushUpTo(this.#seq);
+      } catch (err) {
+        failure = err;
+      }
+    }
+    const healthy = failure === undefined && this.#lane.poison === undefined;
+    if (this.checkpointPolicy.kind === 'onClose' && this.#checkpoints !== undefined && healthy) {
+      try {
+        await this.#checkpoints.request();
+      } catch (err) {
+        failure = err;
+      }
+    }
+    await this.#lane.idle();
+    const closed = await Promise.allSettled([this.#wal.close(), this.#store?.close()]);
+    for (const c of closed) if (c.status === 'rejected' && failure === undefined) failure = c.reason;
+    if (failure !== undefined) throw failure;
+  }
+
+  /** Buffers the WAL record of a tree update that already happened. */
+  #commit(flat: Uint8Array, leaves: number, root: Uint8Array): InsertResult {
+    const seq = this.#seq + 1;
+    try {
+      this.#wal.append(seq, flat);
+    } catch (err) {
+      // The tree is ahead of the WAL now: never claim durability again.
+      const poison = this.#lane.poisonWith(err, 'the WAL refused a record');
+      throw new RotorTreeError('POISONED', 'the WAL refused a record; nothing is made durable any more', { cause: poison.cause });
+    }
+    this.#seq = seq;
+    this.#lane.noteAppended(seq);
+    this.#entriesSince++;
+    this.#leavesSince += leaves;
+    if (this.#entriesSince >= this.#entryLimit || this.#leavesSince >= this.#leafLimit) this.#checkpoints?.background();
+    return new InsertReceipt(root, seq, this.#lane);
+  }
+
+  #capture(): CheckpointCapture {
+    this.#entriesSince = 0;
+    this.#leavesSince = 0;
+    return { view: this.#tree.snapshot(), seq: this.#seq };
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new RotorTreeError('CLOSED', 'the tree is closed');
+  }
+
+  #assertWritable(): void {
+    if (this.#closed) throw new RotorTreeError('CLOSED', 'the tree is closed');
+    const poison = this.#lane.poison;
+    if (poison !== undefined) {
+      throw new RotorTreeError('POISONED', 'a WAL operation failed earlier; nothing is made durable any more', { cause: poison.cause });
+    }
+  }
+}

@@ -1,0 +1,47 @@
+// Child process of engine-crash.test.ts: opens the engine over the real file WAL in `dir`,
+// continues the deterministic leaf sequence from the recovered size, and prints `D <count>` each
+// time a durability token resolves (count = leaves durable). Prints `R <size>` once recovered.
+// The parent SIGKILLs it at a random moment. Imports only built dist code.
+// Usage: node engine-child.mjs <dir> <n> <flushMs>
+import { blake3 } from '@rotortree/hasher-blake3';
+import { RotorTree } from '@rotortree/core';
+import { fsWal } from '../dist/index.js';
+import { leafAt, recordLength } from './engine-sequence.mjs';
+
+
+const [dir, nArg, msArg] = process.argv.slice(2);
+const n = Number(nArg);
+const tree = await RotorTree.open({
+  hasher: blake3(),
+  n,
+  maxDepth: 32,
+  wal: fsWal({ dir }),
+  flushPolicy: { kind: 'interval', ms: Number(msArg) },
+});
+process.stdout.write(`R ${tree.size}\n`);
+
+let acked = tree.size;
+let i = tree.size;
+for (;;) {
+  for (let r = 0; r < 20; r++) {
+    const k = recordLength(i);
+    let result;
+    if (k === 1) {
+      result = tree.insert(leafAt(i));
+    } else {
+      const flat = new Uint8Array(k * 32);
+      for (let j = 0; j < k; j++) flat.set(leafAt(i + j), j * 32);
+      result = tree.insertMany(flat);
+    }
+    i += k;
+    const end = i;
+    result.token.wait().then(() => {
+      if (end > acked) {
+        acked = end;
+        // Pipes are synchronous on Linux: once written, the parent will read it even after a SIGKILL.
+        process.stdout.write(`D ${end}\n`);
+      }
+    });
+  }
+  await new Promise((resolve) => setTimeout(resolve, 1));
+}
