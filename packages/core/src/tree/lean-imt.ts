@@ -10,9 +10,9 @@ import type { Hasher } from '../hasher.js';
 import { NODE_SIZE, assertNode, flattenLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import { Level, copyNode } from './level.js';
-import { assertTreeParams, capacityFor } from './shape.js';
+import { assertTreeParams, capacityFor, depthForSize, levelLengthFor } from './shape.js';
 import { TreeSnapshot } from './snapshot.js';
-import type { TreeView } from './view.js';
+import type { ChunkSource, TreeView } from './view.js';
 
 /** Options of {@link LeanIMT}. */
 export interface LeanIMTOptions<N extends number = number, D extends number = number> {
@@ -216,6 +216,46 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       throw err;
     }
     return this.getNode(this.#depth, 0);
+  }
+
+  /**
+   * Loads a stored state (e.g. a checkpoint) into this empty tree without rehashing anything. Settled
+   * chunks that `view` offers through {@link ChunkSource.settledChunks} are adopted without a copy (they
+   * may be read-only mappings); everything else is copied with `readNode`. The view must be of a tree
+   * with the same n; its level lengths must be those of its size (`CORRUPTION` otherwise). The caller
+   * vouches for the content: use a verifying store, or recompute (see `RotorTree`'s `verifyCheckpoint`).
+   * @param pinAboveLevel - levels at or above it are always copied into memory, never adopted.
+   */
+  restore(view: TreeView & Partial<ChunkSource>, pinAboveLevel = Number.POSITIVE_INFINITY): void {
+    if (this.size !== 0) throw new RangeError('restore needs an empty tree');
+    if (view.n !== this.n) throw new RangeError(`the stored tree has n=${view.n}, this tree n=${this.n}`);
+    const size = view.size;
+    if (size > this.capacity) {
+      throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the stored tree holds ${size} leaves, more than the capacity ${this.capacity}`);
+    }
+    if (size === 0) return;
+    const n = this.n;
+    const depth = depthForSize(size, n);
+    if (view.depth !== depth) throw new RotorTreeError('CORRUPTION', `a stored tree of ${size} leaves has depth ${view.depth}, expected ${depth}`);
+    let settled = size;
+    for (let k = 0; k <= depth; k++, settled = Math.floor(settled / n)) {
+      const len = levelLengthFor(size, n, k);
+      if (view.levelLength(k) !== len) {
+        throw new RotorTreeError('CORRUPTION', `stored level ${k} holds ${view.levelLength(k)} nodes, expected ${len}`);
+      }
+      const level = this.#levels[k]!;
+      const cn = level.chunkNodes;
+      let adopted = 0;
+      if (k < pinAboveLevel && view.settledChunks !== undefined) {
+        const views = view.settledChunks(k, cn).slice(0, Math.floor(settled / cn));
+        level.adopt(views);
+        adopted = views.length * cn;
+      }
+      level.reserve(len);
+      for (let i = adopted; i < len; i++) view.readNode(k, i, level.chunkOf(i), level.offsetOf(i));
+      this.#lens[k] = len;
+    }
+    this.#setDepth(depth);
   }
 
   /** An immutable view of the current state, O(depth); later inserts never change it. */

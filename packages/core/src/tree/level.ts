@@ -18,6 +18,11 @@ const CHUNK_TARGET_NODES = 1024;
 /** First allocation of a level's first chunk, in nodes; it doubles up to the chunk size. */
 const FIRST_CHUNK_NODES = 16;
 
+/** Nodes per chunk for branching factor n: a multiple of n near 1024 (see {@link Level}). */
+export function chunkNodesFor(n: number): number {
+  return n * Math.ceil(CHUNK_TARGET_NODES / n);
+}
+
 /** The chunked node storage of one level. Lengths are tracked by the tree, not here. */
 export class Level {
   /** Nodes per chunk, a multiple of n. */
@@ -33,7 +38,23 @@ export class Level {
   capacity = 0;
 
   constructor(n: number) {
-    this.chunkNodes = n * Math.ceil(CHUNK_TARGET_NODES / n);
+    this.chunkNodes = chunkNodesFor(n);
+  }
+
+  /**
+   * Takes `views` (each exactly one chunk: chunkNodes * 32 bytes, e.g. read-only mmap windows) as this
+   * empty level's first chunks, without copying. Only chunks of settled nodes may be adopted: the
+   * tree never writes into a node that can no longer change, so a read-only mapping is never written.
+   */
+  adopt(views: readonly Uint8Array[]): void {
+    if (this.chunks.length !== 0) throw new Error('adopt needs an empty level');
+    const bytes = this.chunkNodes * NODE;
+    for (const view of views) {
+      if (view.length !== bytes || view.byteOffset % 4 !== 0) throw new RangeError(`an adopted chunk must be ${bytes} bytes, 4-byte aligned`);
+      this.chunks.push(view);
+      this.words.push(new Int32Array(view.buffer, view.byteOffset, bytes / 4));
+    }
+    this.capacity = views.length * this.chunkNodes;
   }
 
   /** Makes room for `nodes` nodes. */

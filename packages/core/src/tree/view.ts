@@ -23,3 +23,17 @@ export interface TreeView {
   /** Node `index` of `level`, as a new 32-byte array. Throws `INDEX_OUT_OF_RANGE`. */
   getNode(level: number, index: number): Uint8Array;
 }
+
+/**
+ * Optional zero-copy access to a stored tree's levels (e.g. memory-mapped checkpoint segments), used by
+ * {@link LeanIMT.restore}: the chunks are adopted as they are instead of being copied node by node.
+ */
+export interface ChunkSource {
+  /**
+   * The leading chunks of `level`, each exactly `chunkNodes` nodes (chunkNodes * 32 bytes, 4-byte
+   * aligned), holding nodes [i * chunkNodes, (i + 1) * chunkNodes). Only chunks whose nodes are all
+   * settled are used (the tree never writes into them; they may be read-only mappings). Returns
+   * fewer (or none) when the store cannot provide them; the rest is read with `readNode`.
+   */
+  settledChunks(level: number, chunkNodes: number): readonly Uint8Array[];
+}
