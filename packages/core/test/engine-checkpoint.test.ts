@@ -190,7 +190,7 @@ describe('RotorTree: checkpoints', () => {
     // Flip a byte of a settled inner node (level 1, node 0): the root is unaffected in storage.
     disk.checkpointSegments[1]![0]![0]! ^= 1;
     expect(await codeOf(open(disk, 2, { kind: 'manual' }, true))).toBe('CORRUPTION');
-    // Without verification, only the root is compared: this damage is not caught at open...
+    // Without verification only the spine (each level's last node, the root) is rehashed: this damage is not caught at open...
     const lax = await open(disk, 2);
     await lax.close();
     // ...but damage to the stored root is.

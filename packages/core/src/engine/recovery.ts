@@ -35,12 +35,13 @@ export async function recover(
   store: CheckpointStore | undefined,
   config: WalConfig,
   verifyCheckpoint: boolean,
+  pinAboveLevel: number,
 ): Promise<RecoveryReport> {
   let checkpointSeq = 0;
   if (store !== undefined) {
     const stored = await store.open(config);
     if (stored !== undefined) {
-      restoreCheckpoint(tree, stored, verifyCheckpoint);
+      restoreCheckpoint(tree, stored, verifyCheckpoint, pinAboveLevel);
       checkpointSeq = stored.seq;
     }
   }
@@ -63,12 +64,25 @@ export async function recover(
 }
 
 /**
- * Rebuilds the tree from the checkpoint's leaves and checks it against the stored levels: the root
- * always, every node with `verify`. (A tree that adopts the stored levels without rehashing needs a
- * constructor from a view on LeanIMT; until then the leaves are rehashed.)
+ * Loads the checkpoint into the tree. Without `verify`: adopts the stored levels as they are (no
+ * rehashing; settled chunks below `pinAboveLevel` stay in the store's files, e.g. mmap'd), trusting
+ * the store's own checks. With `verify`: rebuilds every level from the stored leaves and compares
+ * node by node with what the store holds (`CORRUPTION` on any difference).
  */
-function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: boolean): void {
+function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: boolean, pinAboveLevel: number): void {
   const view = stored.view;
+  if (!verify) {
+    try {
+      tree.restore(view, pinAboveLevel);
+    } catch (err) {
+      if (isRotorTreeError(err) && err.code !== 'CORRUPTION') {
+        throw new RotorTreeError('CORRUPTION', `the checkpoint does not fit this tree: ${err.message}`, { file: 'checkpoint', seq: stored.seq, cause: err });
+      }
+      throw err;
+    }
+    checkSpine(tree, stored.seq);
+    return;
+  }
   const size = view.size;
   if (size > 0) {
     const batch = new Uint8Array(Math.min(size, REPLAY_BATCH_LEAVES) * NODE_SIZE);
@@ -78,13 +92,29 @@ function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: bool
       insertOrCorrupt(tree, batch.subarray(0, count * NODE_SIZE), stored.seq);
     }
   }
-  if (verify) {
-    verifyLevels(tree, stored);
-  } else {
-    const a = tree.root;
-    const b = view.root;
-    if ((a === undefined) !== (b === undefined) || (a !== undefined && b !== undefined && !sameNode(a, 0, b, 0))) {
-      throw new RotorTreeError('CORRUPTION', 'the checkpoint root does not match the root of its leaves', { file: 'checkpoint', seq: stored.seq });
+  verifyLevels(tree, stored);
+}
+
+/**
+ * A cheap check of a restored tree (O(depth * n) hashes): the last node of every level above the
+ * leaves, the root included, is the hash of its children. Catches damage to the root and to the
+ * unsettled tail a store keeps apart, without reading the whole tree.
+ */
+function checkSpine(tree: LeanIMT, seq: number): void {
+  const n = tree.n;
+  const group = new Uint8Array(n * NODE_SIZE);
+  const want = new Uint8Array(NODE_SIZE);
+  const got = new Uint8Array(NODE_SIZE);
+  for (let k = 0; k < tree.depth; k++) {
+    const parent = tree.levelLength(k + 1) - 1;
+    const start = parent * n;
+    const count = Math.min(n, tree.levelLength(k) - start);
+    for (let i = 0; i < count; i++) tree.readNode(k, start + i, group, i * NODE_SIZE);
+    if (count === 1) want.set(group.subarray(0, NODE_SIZE));
+    else tree.hasher.hashGroup(group, 0, count, want, 0);
+    tree.readNode(k + 1, parent, got, 0);
+    if (!sameNode(want, 0, got, 0)) {
+      throw new RotorTreeError('CORRUPTION', `checkpoint node ${parent} of level ${k + 1} is not the hash of its children`, { file: 'checkpoint', seq });
     }
   }
 }

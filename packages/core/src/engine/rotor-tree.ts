@@ -109,7 +109,14 @@ export class RotorTree<N extends number = number, D extends number = number> {
     const tree = new LeanIMT<N, D>({ hasher, n, maxDepth });
     let recovery: RecoveryReport;
     try {
-      recovery = await recover(tree, wal, checkpoints, { n, maxDepth, hasherId: hasher.id }, options.verifyCheckpoint === true);
+      recovery = await recover(
+        tree,
+        wal,
+        checkpoints,
+        { n, maxDepth, hasherId: hasher.id },
+        options.verifyCheckpoint === true,
+        options.tiering?.pinAboveLevel ?? 0,
+      );
     } catch (err) {
       await Promise.allSettled([wal.close(), checkpoints?.close()]);
       throw err;
