@@ -41,6 +41,14 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   /** Length of each level 0..maxDepth. */
   readonly #lens: number[];
   #depth = 0;
+  // The position of the next leaf's path, per level k: its node index floor(size / n^k), that index's
+  // digit in base n (its position in its group), and its chunk and place in that chunk. Kept as
+  // counters so that a single insert does no division (a float division and modulo cost more than the
+  // rest of the bookkeeping together).
+  readonly #pathIdx: Float64Array;
+  readonly #digits: Int32Array;
+  readonly #pathChunk: Int32Array;
+  readonly #pathWithin: Int32Array;
   /** n^depth: the size past which the next insert deepens the tree. */
   #depthCapacity = 1;
 
@@ -69,6 +77,10 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#levels.push(new Level(n));
       this.#lens.push(0);
     }
+    this.#pathIdx = new Float64Array(maxDepth + 1);
+    this.#digits = new Int32Array(maxDepth + 1);
+    this.#pathChunk = new Int32Array(maxDepth + 1);
+    this.#pathWithin = new Int32Array(maxDepth + 1);
     this.#pathSiblings = new Uint8Array(maxDepth * (n - 1) * NODE_SIZE);
     this.#pathSiblingWords = new Int32Array(this.#pathSiblings.buffer);
     this.#pathCounts = new Uint8Array(maxDepth);
@@ -122,31 +134,29 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     if (index >= this.capacity) {
       throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the tree is full: n=${this.n}, maxDepth=${this.maxDepth}`);
     }
-    const n = this.n;
     const levels = this.#levels;
     const newDepth = index + 1 > this.#depthCapacity ? this.#depth + 1 : this.#depth;
     const counts = this.#pathCounts;
+    const digits = this.#digits;
+    const chunkAt = this.#pathChunk;
+    const withinAt = this.#pathWithin;
     const sibWords = this.#pathSiblingWords;
     const out = this.#pathOut;
     const outWords = this.#pathOutWords;
 
     // 1. Compute the new path into scratch (nothing in the tree changes yet: atomic on a hasher error).
+    // At level k the new node's left siblings are the digits[k] nodes before it, final and contiguous
+    // in one chunk (chunks hold whole groups).
     let sw = 0;
-    let idx = index;
     for (let k = 0; k < newDepth; k++) {
-      const pos = idx % n;
+      const pos = digits[k]!;
       counts[k] = pos;
       if (pos > 0) {
-        // Left siblings idx-pos .. idx-1 are final nodes of level k, contiguous in one chunk.
-        const lvl = levels[k]!;
-        const start = idx - pos;
-        const ci = Math.floor(start / lvl.chunkNodes);
-        const words = lvl.words[ci]!;
-        let w = (start - ci * lvl.chunkNodes) * 8;
+        const words = levels[k]!.words[chunkAt[k]!]!;
+        let w = (withinAt[k]! - pos) * 8;
         const end = w + pos * 8;
         while (w < end) sibWords[sw++] = words[w++]!;
       }
-      idx = (idx - pos) / n;
     }
     if (this.hasher.hashPath !== undefined) {
       this.hasher.hashPath(leaf, 0, this.#pathSiblings, counts, newDepth, out);
@@ -157,16 +167,15 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     // 2. Commit: the leaf, then each level's new last node.
     const leaves = levels[0]!;
     leaves.reserve(index + 1);
-    copyNode(leaf, 0, leaves.chunkOf(index), leaves.offsetOf(index));
+    copyNode(leaf, 0, leaves.chunks[chunkAt[0]!]!, withinAt[0]! * NODE_SIZE);
     this.#lens[0] = index + 1;
-    idx = index;
+    const pathIdx = this.#pathIdx;
     for (let k = 0; k < newDepth; k++) {
-      idx = Math.floor(idx / n);
+      const idx = pathIdx[k + 1]!;
       const up = levels[k + 1]!;
       up.reserve(idx + 1);
-      const ci = Math.floor(idx / up.chunkNodes);
-      const words = up.words[ci]!;
-      const w = (idx - ci * up.chunkNodes) * 8;
+      const words = up.words[chunkAt[k + 1]!]!;
+      const w = withinAt[k + 1]! * 8;
       const o = k * 8;
       words[w] = outWords[o]!;
       words[w + 1] = outWords[o + 1]!;
@@ -179,6 +188,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#lens[k + 1] = idx + 1;
     }
     this.#setDepth(newDepth);
+    this.#advancePath();
     return newDepth === 0 ? leaf.slice() : out.slice((newDepth - 1) * NODE_SIZE, newDepth * NODE_SIZE);
   }
 
@@ -214,6 +224,8 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     } catch (err) {
       this.#restoreTail(saved);
       throw err;
+    } finally {
+      this.#resetPath();
     }
     return this.getNode(this.#depth, 0);
   }
@@ -256,6 +268,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#lens[k] = len;
     }
     this.#setDepth(depth);
+    this.#resetPath();
   }
 
   /** An immutable view of the current state, O(depth); later inserts never change it. */
@@ -356,6 +369,40 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       }
     }
     this.#setDepth(saved.depth);
+  }
+
+  /** Moves the path counters from size-1 to size: a base-n increment with carry. */
+  #advancePath(): void {
+    const n = this.n;
+    const pathIdx = this.#pathIdx;
+    const digits = this.#digits;
+    const chunkAt = this.#pathChunk;
+    const withinAt = this.#pathWithin;
+    const top = this.maxDepth;
+    for (let k = 0; k <= top; k++) {
+      pathIdx[k]!++;
+      if (++withinAt[k]! === this.#levels[k]!.chunkNodes) {
+        withinAt[k] = 0;
+        chunkAt[k]!++;
+      }
+      if (++digits[k]! < n) return;
+      digits[k] = 0;
+    }
+  }
+
+  /** Recomputes the path counters from the size (after a batch or a restore). */
+  #resetPath(): void {
+    const n = this.n;
+    let idx = this.size;
+    for (let k = 0; k <= this.maxDepth; k++) {
+      const cn = this.#levels[k]!.chunkNodes;
+      const chunk = Math.floor(idx / cn);
+      this.#pathIdx[k] = idx;
+      this.#digits[k] = idx % n;
+      this.#pathChunk[k] = chunk;
+      this.#pathWithin[k] = idx - chunk * cn;
+      idx = Math.floor(idx / n);
+    }
   }
 
   #setDepth(depth: number): void {
