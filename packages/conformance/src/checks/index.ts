@@ -1,0 +1,56 @@
+/**
+ * `@rotortree/conformance/checks`: every group as a plain async function returning the violations
+ * it found (no test runner needed). `runConformance` wraps these in vitest tests.
+ * @module
+ */
+import type { BackendUnderTest, Capabilities, CheckOptions, Violation } from '../types.js';
+import { checkCrashConsistency } from './durability.js';
+import { checkBadInput, checkLifecycle, checkProofs, checkTreeRules } from './functional.js';
+import { checkCorruption, checkLocking, checkPoison } from './faults.js';
+
+export { checkCrashConsistency } from './durability.js';
+export type { CrashCheckOptions } from './durability.js';
+export { checkBadInput, checkLifecycle, checkProofs, checkTreeRules } from './functional.js';
+export type { LifecycleState } from './functional.js';
+export { checkCorruption, checkLocking, checkPoison, listFiles } from './faults.js';
+
+/** Crash consistency around checkpoints (DESIGN 4): a script dense in checkpoints, crashed everywhere. */
+export function checkCheckpointCrashes(backend: BackendUnderTest, options: CheckOptions = {}): Promise<Violation[]> {
+  return checkCrashConsistency(backend, { ...options, shape: 'checkpointHeavy', checkName: 'checkpoints', seed: (options.seed ?? 1) + 1_000_000 });
+}
+
+/** A group of the suite: its check and when it applies. */
+export interface Group {
+  readonly title: string;
+  readonly check: (backend: BackendUnderTest, options: CheckOptions) => Promise<Violation[]>;
+  /** Why it is skipped for a combination, or `undefined` when it applies. */
+  readonly skip: (caps: Capabilities) => string | undefined;
+}
+
+/** Every group, by name. */
+export const GROUPS = {
+  treeRules: { title: 'tree rules (root = reference, shape, clean reopen) in every lifecycle state', check: checkTreeRules, skip: () => undefined },
+  proofs: { title: 'proofs verify, tampered ones fail, identical after reopen', check: checkProofs, skip: () => undefined },
+  lifecycle: { title: 'lifecycle: empty reopen, CLOSED, CONFIG_MISMATCH', check: checkLifecycle, skip: () => undefined },
+  badInput: { title: 'bad input gets a clear error and changes nothing', check: checkBadInput, skip: () => undefined },
+  durability: {
+    title: 'acknowledged inserts survive every crash state; leaves a prefix; root recomputed',
+    check: checkCrashConsistency,
+    skip: (c) => (c.crashSimulation === false ? 'no crashSimulation' : undefined),
+  },
+  checkpoints: {
+    title: 'a crash at any point of a checkpoint leaves a recoverable state',
+    check: checkCheckpointCrashes,
+    skip: (c) => (c.crashSimulation === false ? 'no crashSimulation' : c.checkpoints ? undefined : 'no checkpoint store'),
+  },
+  poison: { title: 'a failed fsync poisons the tree', check: checkPoison, skip: (c) => (c.fsyncFailure ? undefined : 'no fsyncFailure (needs crashSimulation fs)') },
+  locking: { title: 'one writer per directory (FILE_LOCKED)', check: checkLocking, skip: (c) => (c.locking === false ? 'no locking' : undefined) },
+  corruption: {
+    title: 'damaged, cut and missing files are reported, never dropped silently',
+    check: checkCorruption,
+    skip: (c) => (c.corruptionDetection ? undefined : 'no corruptionDetection'),
+  },
+} satisfies Record<string, Group>;
+
+/** Names of the groups. */
+export type GroupName = keyof typeof GROUPS;

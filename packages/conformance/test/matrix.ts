@@ -1,0 +1,17 @@
+/** Budgets of the matrix: small per combination, larger under CONFORMANCE_SOAK=<minutes>. */
+import { matrixCombinations } from './matrix-backends.mjs';
+import type { Combination } from './matrix-backends.mjs';
+
+/** Crash states per crash group and combination. */
+export const CRASH_STATES = 96;
+/** Kill cycles per durable combination (plus one verifying child). */
+export const KILL_CYCLES = 3;
+
+export const combinations: Combination[] = matrixCombinations();
+
+if (process.env.CONFORMANCE_SOAK) process.env.CONFORMANCE_SOAK_COMBINATIONS ??= String(combinations.length / 2);
+
+/** `wal=fs blake3=js n=4 ...` */
+export function label(c: Combination): string {
+  return `wal=${c.wal} checkpoints=${c.store} blake3=${c.hasher} n=${c.n}`;
+}
