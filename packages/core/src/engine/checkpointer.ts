@@ -31,11 +31,21 @@ export class Checkpointer {
   readonly #wal: Wal;
   readonly #lane: FlushLane;
   readonly #capture: () => CheckpointCapture;
+  readonly #written: () => Promise<void>;
   #running: Promise<void> | undefined;
   #queued: Promise<void> | undefined;
 
-  constructor(store: CheckpointStore, wal: Wal, lane: FlushLane, capture: () => CheckpointCapture, seq: number) {
+  /** `written` runs after each published checkpoint, before the WAL truncate (the engine re-tiers there). */
+  constructor(
+    store: CheckpointStore,
+    wal: Wal,
+    lane: FlushLane,
+    capture: () => CheckpointCapture,
+    seq: number,
+    written: () => Promise<void> = () => Promise.resolve(),
+  ) {
     this.#store = store;
+    this.#written = written;
     this.#wal = wal;
     this.#lane = lane;
     this.#capture = capture;
@@ -92,6 +102,7 @@ export class Checkpointer {
       await this.#lane.flushUpTo(seq);
       await this.#store.write(view, seq);
       this.seq = seq;
+      await this.#written();
     } catch (err) {
       this.lastError = err;
       throw err;

@@ -14,6 +14,7 @@ import type { CheckpointStore } from '../persistence/checkpoint-store.js';
 import type { Wal } from '../persistence/wal.js';
 import { LeanIMT } from '../tree/lean-imt.js';
 import type { TreeSnapshot } from '../tree/snapshot.js';
+import type { ChunkSource, TreeView } from '../tree/view.js';
 import { Checkpointer } from './checkpointer.js';
 import type { CheckpointCapture } from './checkpointer.js';
 import { FlushLane } from './flush-lane.js';
@@ -66,6 +67,8 @@ export class RotorTree<N extends number = number, D extends number = number> {
   readonly #store: CheckpointStore | undefined;
   readonly #lane: FlushLane;
   readonly #checkpoints: Checkpointer | undefined;
+  /** Levels below it are read from the checkpoint store's files after a checkpoint (0: none). */
+  readonly #pinAboveLevel: number;
   /** Last sequence number appended. */
   #seq: number;
   #closed = false;
@@ -86,12 +89,13 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.#tree = tree;
     this.#wal = options.wal;
     this.#store = options.checkpoints;
+    this.#pinAboveLevel = options.tiering?.pinAboveLevel ?? 0;
     this.#seq = recovery.lastSeq;
     this.#lane = new FlushLane(this.#wal, this.flushPolicy, recovery.lastSeq);
     this.#checkpoints =
       this.#store === undefined
         ? undefined
-        : new Checkpointer(this.#store, this.#wal, this.#lane, () => this.#capture(), recovery.checkpointSeq);
+        : new Checkpointer(this.#store, this.#wal, this.#lane, () => this.#capture(), recovery.checkpointSeq, () => this.#retier());
     const cp = this.checkpointPolicy;
     this.#entryLimit = cp.kind === 'everyNEntries' ? cp.n : Infinity;
     this.#leafLimit = cp.kind === 'memoryThreshold' ? Math.max(1, Math.ceil(cp.bytes / NODE_SIZE)) : Infinity;
@@ -294,6 +298,17 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.#leavesSince += leaves;
     if (this.#entriesSince >= this.#entryLimit || this.#leavesSince >= this.#leafLimit) this.#checkpoints?.background();
     return new InsertReceipt(root, seq, this.#lane);
+  }
+
+  /**
+   * Tiering after a checkpoint: levels below `pinAboveLevel` swap their settled in-memory chunks for
+   * the store's (e.g. mmap'd) copies of the same bytes, so resident memory stays near the pinned levels.
+   */
+  async #retier(): Promise<void> {
+    const pin = this.#pinAboveLevel;
+    const latest = pin > 0 ? await this.#store?.latest?.() : undefined;
+    const view = latest?.view as (TreeView & Partial<ChunkSource>) | undefined;
+    if (view?.settledChunks !== undefined) this.#tree.adoptSettled(view as ChunkSource, pin);
   }
 
   #capture(): CheckpointCapture {

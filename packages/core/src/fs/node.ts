@@ -12,9 +12,13 @@ class NodeFile implements FileHandle {
   constructor(private readonly fh: NodeHandle) {}
 
   async pwrite(buf: Uint8Array, off: number, len: number, pos: number): Promise<void> {
+    if (!Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 || off + len > buf.length) {
+      throw new RangeError(`pwrite of ${len} bytes at ${off} is outside a buffer of ${buf.length}`);
+    }
     // A regular-file write can still come back short (e.g. a signal): loop until all is written.
     while (len > 0) {
       const { bytesWritten } = await this.fh.write(buf, off, len, pos);
+      if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
       off += bytesWritten;
       pos += bytesWritten;
       len -= bytesWritten;

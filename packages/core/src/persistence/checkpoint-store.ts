@@ -76,7 +76,15 @@ export interface CheckpointStore {
   /** Makes `view` durable as the checkpoint covering WAL records up to `seq`. See the contract above. */
   write(view: TreeView, seq: number): Promise<void>;
 
-  /** Releases the lock and files. Idempotent. */
+  /**
+   * Optional, for tiering: the last published checkpoint (as {@link open} would return it), or
+   * `undefined`. After each write the engine adopts its settled chunks below `pinAboveLevel` in place
+   * of the tree's in-memory copies (views implementing `ChunkSource`, e.g. mmap'd segments). Such views
+   * must stay valid until the store is closed.
+   */
+  latest?(): Promise<StoredCheckpoint | undefined>;
+
+  /** Releases the lock and files. Idempotent. Views the store handed out may stop working. */
   close(): Promise<void>;
 }
 

@@ -271,6 +271,25 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     this.#resetPath();
   }
 
+  /**
+   * Tiering: for each level below `pinAboveLevel`, replaces the in-memory full chunks whose nodes are
+   * all settled by the views `source` offers (a checkpoint of this tree, e.g. mmap'd segments holding
+   * the same bytes), so that they leave the heap. Chunks already taken from `source` are skipped.
+   * The views must stay readable as long as this tree and its snapshots are used.
+   */
+  adoptSettled(source: ChunkSource, pinAboveLevel: number): void {
+    let settled = this.size;
+    for (let k = 0; k <= this.#depth && k < pinAboveLevel; k++, settled = Math.floor(settled / this.n)) {
+      const level = this.#levels[k]!;
+      const cn = level.chunkNodes;
+      const views = source.settledChunks(k, cn);
+      const full = Math.min(views.length, Math.floor(settled / cn));
+      for (let c = 0; c < full; c++) {
+        if (level.chunks[c] !== views[c]) level.swap(c, views[c]!);
+      }
+    }
+  }
+
   /** An immutable view of the current state, O(depth); later inserts never change it. */
   snapshot(): TreeSnapshot {
     const depth = this.#depth;
@@ -349,21 +368,28 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     }
   }
 
-  /** What `insertMany` may overwrite: every level's length and last node, and the depth. */
-  #saveTail(): { lens: number[]; last: Uint8Array; depth: number } {
+  /**
+   * What `insertMany` may overwrite: every level's length and its last node when that node is
+   * unsettled (a settled node never changes, and may live in a read-only mapping), and the depth.
+   */
+  #saveTail(): { lens: number[]; last: Uint8Array; unsettled: boolean[]; depth: number } {
     const lens = this.#lens.slice();
     const last = new Uint8Array(lens.length * NODE_SIZE);
-    for (let k = 0; k < lens.length; k++) {
-      if (lens[k]! > 0) this.readNode(k, lens[k]! - 1, last, k * NODE_SIZE);
+    const unsettled: boolean[] = [];
+    let settled = this.size;
+    for (let k = 0; k < lens.length; k++, settled = Math.floor(settled / this.n)) {
+      const len = lens[k]!;
+      unsettled.push(len > settled);
+      if (len > settled) this.readNode(k, len - 1, last, k * NODE_SIZE);
     }
-    return { lens, last, depth: this.#depth };
+    return { lens, last, unsettled, depth: this.#depth };
   }
 
-  #restoreTail(saved: { lens: number[]; last: Uint8Array; depth: number }): void {
+  #restoreTail(saved: { lens: number[]; last: Uint8Array; unsettled: boolean[]; depth: number }): void {
     for (let k = 0; k < saved.lens.length; k++) {
       const len = saved.lens[k]!;
       this.#lens[k] = len;
-      if (len > 0) {
+      if (saved.unsettled[k]) {
         const lvl = this.#levels[k]!;
         copyNode(saved.last, k * NODE_SIZE, lvl.chunkOf(len - 1), lvl.offsetOf(len - 1));
       }

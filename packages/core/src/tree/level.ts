@@ -57,6 +57,19 @@ export class Level {
     this.capacity = views.length * this.chunkNodes;
   }
 
+  /**
+   * Replaces chunk `c` (full, settled) by `view`, a copy of the same bytes kept elsewhere (e.g. an mmap
+   * window of a checkpoint): the in-memory chunk becomes garbage. Snapshots sharing the chunk array read
+   * the same bytes from the new place.
+   */
+  swap(c: number, view: Uint8Array): void {
+    const bytes = this.chunkNodes * NODE;
+    if (view.length !== bytes || view.byteOffset % 4 !== 0) throw new RangeError(`a swapped-in chunk must be ${bytes} bytes, 4-byte aligned`);
+    if (this.chunks[c]?.length !== bytes) throw new RangeError(`chunk ${c} is not a full chunk`);
+    this.chunks[c] = view;
+    this.words[c] = new Int32Array(view.buffer, view.byteOffset, bytes / 4);
+  }
+
   /** Makes room for `nodes` nodes. */
   reserve(nodes: number): void {
     if (nodes <= this.capacity) return;

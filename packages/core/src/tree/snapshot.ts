@@ -9,7 +9,7 @@ import { RotorTreeError } from '../errors.js';
 import type { ConsistencyProof, InclusionProof } from '../proof/index.js';
 import { generateConsistencyProof, generateProof } from '../proof/index.js';
 import { copyNode } from './level.js';
-import type { TreeView } from './view.js';
+import type { ChunkSource, TreeView } from './view.js';
 
 /** The chunk storage of one level as a snapshot sees it. */
 export interface SnapshotLevel {
@@ -18,7 +18,7 @@ export interface SnapshotLevel {
 }
 
 /** An immutable tree state: proofs are generated from here. */
-export class TreeSnapshot implements TreeView {
+export class TreeSnapshot implements TreeView, ChunkSource {
   readonly n: number;
   readonly maxDepth: number;
   /** The hasher of the tree this snapshot was taken from. */
@@ -71,7 +71,29 @@ export class TreeSnapshot implements TreeView {
     }
     const lvl = this.#levels[level]!;
     const cn = lvl.chunkNodes;
-    copyNode(lvl.chunks[Math.floor(index / cn)]!, (index % cn) * NODE_SIZE, out, outOffset);
+    const chunk = lvl.chunks[Math.floor(index / cn)]!;
+    // A chunk adopted from a checkpoint store is detached (length 0) once the store is closed.
+    if (chunk.length === 0) throw new RotorTreeError('CLOSED', 'this snapshot reads checkpoint files that were closed');
+    copyNode(chunk, (index % cn) * NODE_SIZE, out, outOffset);
+  }
+
+  /**
+   * The leading full chunks of `level` whose nodes are all settled, without copying (a checkpoint
+   * store writes them straight to its segments). Empty when `chunkNodes` is not this tree's chunk size.
+   */
+  settledChunks(level: number, chunkNodes: number): readonly Uint8Array[] {
+    const lvl = this.#levels[level];
+    if (lvl === undefined || chunkNodes !== lvl.chunkNodes) return [];
+    let settled = this.size;
+    for (let k = 0; k < level; k++) settled = Math.floor(settled / this.n);
+    const full = Math.floor(settled / chunkNodes);
+    const out: Uint8Array[] = [];
+    for (let c = 0; c < full; c++) {
+      const chunk = lvl.chunks[c]!;
+      if (chunk.length !== chunkNodes * NODE_SIZE) break;
+      out.push(chunk);
+    }
+    return out;
   }
 
   /** Node `index` of `level` as a new 32-byte array. */

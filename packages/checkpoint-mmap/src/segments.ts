@@ -1,0 +1,119 @@
+/**
+ * Getting the bytes of a published segment: mapped read-only (the addon), or read into memory
+ * through the {@link FileSystem}. Both check the file's size against the manifest BEFORE mapping
+ * (a short mapped file would turn reads into SIGBUS) and, when asked, its CRC-32C.
+ * @module
+ */
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import type { FileSystem } from '@rotortree/core/fs';
+import { joinPath } from '@rotortree/core/fs';
+import type { Crc32c } from './checksum.js';
+import { corruption, ioError, isNotFound } from './errors.js';
+import { segmentName } from './layout.js';
+import type { SegmentEntry } from './manifest.js';
+import type { MmapAddon } from './native.js';
+
+/** The bytes of one segment, held until {@link LoadedSegment.release}. */
+export interface LoadedSegment {
+  readonly bytes: Uint8Array;
+  /** Unmaps (mapped) or drops the bytes; views of them become empty. */
+  release(): void;
+}
+
+/** Where segment bytes come from. */
+export interface SegmentSource {
+  /** True when segments are memory-mapped. */
+  readonly mapped: boolean;
+  /** Checks and loads the segment `entry` names. Throws `CORRUPTION` (missing, wrong size, bad CRC) or `IO`. */
+  load(entry: SegmentEntry, verify: boolean): Promise<LoadedSegment>;
+}
+
+function sizeMismatch(path: string, actual: number, expected: number): Error {
+  return corruption(path, `segment has ${actual} bytes, the manifest names ${expected}`, Math.min(actual, expected));
+}
+
+function checkCrc(path: string, bytes: Uint8Array, entry: SegmentEntry, crc32c: Crc32c): void {
+  if (crc32c(bytes) !== entry.crc) throw corruption(path, 'segment checksum mismatch', 0);
+}
+
+/** Maps segments read-only through the addon (real files only). */
+export class MappedSegmentSource implements SegmentSource {
+  readonly mapped = true;
+
+  constructor(
+    private readonly dir: string,
+    private readonly addon: MmapAddon,
+    private readonly crc32c: Crc32c,
+  ) {}
+
+  async load(entry: SegmentEntry, verify: boolean): Promise<LoadedSegment> {
+    const path = joinPath(this.dir, segmentName(entry.id));
+    let fd: number;
+    try {
+      fd = openSync(path, 'r');
+    } catch (err) {
+      if (isNotFound(err)) throw corruption(path, 'segment file named by the manifest is missing', 0);
+      throw ioError(err, path, 'opening');
+    }
+    let buffer: ArrayBuffer;
+    try {
+      const size = fstatSync(fd).size;
+      if (size !== entry.byteLength) throw sizeMismatch(path, size, entry.byteLength);
+      buffer = this.addon.mapReadOnly(fd, 0, entry.byteLength);
+    } catch (err) {
+      throw ioError(err, path, 'mapping');
+    } finally {
+      closeSync(fd);
+    }
+    const bytes = new Uint8Array(buffer);
+    const release = (): void => void this.addon.unmap(buffer);
+    if (verify) {
+      try {
+        checkCrc(path, bytes, entry, this.crc32c);
+      } catch (err) {
+        release();
+        throw err;
+      }
+    }
+    return { bytes, release };
+  }
+}
+
+/** Reads whole segments into memory through a {@link FileSystem} (the fallback, and the crash-test path). */
+export class ReadSegmentSource implements SegmentSource {
+  readonly mapped = false;
+
+  constructor(
+    private readonly fs: FileSystem,
+    private readonly dir: string,
+    private readonly crc32c: Crc32c,
+  ) {}
+
+  async load(entry: SegmentEntry, verify: boolean): Promise<LoadedSegment> {
+    const path = joinPath(this.dir, segmentName(entry.id));
+    const fh = await this.#open(path);
+    let bytes: Uint8Array;
+    try {
+      const size = await fh.size();
+      if (size !== entry.byteLength) throw sizeMismatch(path, size, entry.byteLength);
+      bytes = new Uint8Array(size);
+      const got = await fh.read(bytes, 0, size, 0);
+      if (got !== size) throw sizeMismatch(path, got, entry.byteLength);
+    } catch (err) {
+      throw ioError(err, path, 'reading');
+    } finally {
+      await fh.close().catch(() => undefined);
+    }
+    if (verify) checkCrc(path, bytes, entry, this.crc32c);
+    return { bytes, release: () => undefined };
+  }
+
+  async #open(path: string): ReturnType<FileSystem['open']> {
+    try {
+      return await this.fs.open(path, 'r');
+    } catch (err) {
+      if (isNotFound(err)) throw corruption(path, 'segment file named by the manifest is missing', 0);
+      throw ioError(err, path, 'opening');
+    }
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * The mmap addon and the two read paths: identical reads, zero-copy chunks, no crash on use after
+ * unmap, forced fallback, windows past 4 GiB, and the exclusive lock.
+ */
+import { spawnSync } from 'node:child_process';
+import { closeSync, openSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { LeanIMT, NODE_SIZE } from '@rotortree/core';
+import { loadMmapAddon, mmapCheckpointStore } from '../src/index.js';
+import { chunkNodesFor } from '@rotortree/core';
+import { configFor, expectSameTree, growTo, hasher, leaves, tempDir, treeOf } from './support/trees.js';
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()!();
+});
+function dirForTest(): string {
+  const t = tempDir();
+  cleanups.push(t.remove);
+  return t.dir;
+}
+
+const addon = loadMmapAddon();
+const withAddon = addon === undefined ? it.skip : it;
+
+async function writtenDir(n: number, size: number): Promise<string> {
+  const dir = dirForTest();
+  const s = mmapCheckpointStore({ dir });
+  await s.open(configFor(n));
+  await s.write(treeOf(n, size).snapshot(), 9);
+  await s.close();
+  return dir;
+}
+
+describe('mmap and read-into-memory paths', () => {
+  withAddon('the addon is built here and mmap is used by default', async () => {
+    const dir = await writtenDir(4, 5000);
+    const s = mmapCheckpointStore({ dir });
+    const got = await s.open(configFor(4));
+    expect(s.mapped).toBe(true);
+    expect(got!.view.mapped).toBe(true);
+    await s.close();
+  });
+
+  it('both paths read identical nodes, every level', async () => {
+    /** Every node of every level, flattened. */
+    const allNodes = (view: { depth: number; levelLength(k: number): number; readNode(k: number, i: number, o: Uint8Array, at: number): void }): Uint8Array[] =>
+      Array.from({ length: view.depth + 1 }, (_, k) => {
+        const out = new Uint8Array(view.levelLength(k) * NODE_SIZE);
+        for (let i = 0; i < view.levelLength(k); i++) view.readNode(k, i, out, i * NODE_SIZE);
+        return out;
+      });
+    for (const [n, size] of [
+      [2, 9000],
+      [3, 4000],
+      [4, 70000],
+    ] as const) {
+      const dir = await writtenDir(n, size);
+      const mapped = mmapCheckpointStore({ dir });
+      const viaMmap = allNodes((await mapped.open(configFor(n)))!.view);
+      expect(mapped.mapped).toBe(addon !== undefined);
+      await mapped.close();
+      const read = mmapCheckpointStore({ dir, mmap: 'off' });
+      const view = (await read.open(configFor(n)))!.view;
+      expect(read.mapped).toBe(false);
+      const viaRead = allNodes(view);
+      expect(viaRead.length).toBe(viaMmap.length);
+      viaRead.forEach((level, k) => expect(Buffer.compare(level, viaMmap[k]!), `level ${k}`).toBe(0));
+      expectSameTree(view, treeOf(n, size));
+      await read.close();
+    }
+  });
+
+  it('readNodes (bulk) agrees with readNode across chunk and tail boundaries', async () => {
+    const n = 4;
+    const size = 3 * chunkNodesFor(n) + 17;
+    const dir = await writtenDir(n, size);
+    const s = mmapCheckpointStore({ dir });
+    const view = (await s.open(configFor(n)))!.view;
+    const len = view.levelLength(0);
+    const bulk = new Uint8Array(len * NODE_SIZE);
+    const one = new Uint8Array(len * NODE_SIZE);
+    for (const [from, count] of [
+      [0, len],
+      [1000, 100],
+      [len - 20, 20],
+      [2047, 2],
+    ] as const) {
+      view.readNodes(0, from, count, bulk, 0);
+      for (let i = 0; i < count; i++) view.readNode(0, from + i, one, i * NODE_SIZE);
+      expect(Buffer.compare(bulk.subarray(0, count * NODE_SIZE), one.subarray(0, count * NODE_SIZE))).toBe(0);
+    }
+    expect(() => view.readNodes(0, len - 1, 2, bulk, 0)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+    expect(() => view.readNode(0, len, bulk, 0)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+    expect(() => view.readNode(view.depth + 1, 0, bulk, 0)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
+    await s.close();
+  });
+
+  withAddon('chunksOf hands out zero-copy chunks of the mapped segment, in the tree layout', async () => {
+    const n = 4;
+    const cn = chunkNodesFor(n);
+    const size = 5 * cn + 3;
+    const dir = await writtenDir(n, size);
+    const s = mmapCheckpointStore({ dir });
+    const view = (await s.open(configFor(n)))!.view;
+    const tree = treeOf(n, size);
+    const level0 = view.chunksOf(0);
+    expect(level0.chunkNodes).toBe(cn);
+    expect(level0.chunks.length).toBe(5);
+    expect(level0.tailStart).toBe(5 * cn);
+    expect(level0.tail.length).toBe(3 * NODE_SIZE);
+    const first = level0.chunks[0]!;
+    for (const chunk of level0.chunks) {
+      expect(chunk.byteLength).toBe(cn * NODE_SIZE);
+      expect(chunk.buffer).toBe(first.buffer);
+    }
+    expect(Buffer.compare(level0.chunks[3]!.subarray(7 * NODE_SIZE, 8 * NODE_SIZE), tree.getNode(0, 3 * cn + 7))).toBe(0);
+    // The mapped pages are read-only: the buffer is an external one over the mapping (never written here).
+    await s.close();
+    expect(first.byteLength).toBe(0);
+    expect(() => view.chunksOf(0)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+  });
+
+  it('LeanIMT.restore adopts the settled chunks (mapped) and the tree keeps growing correctly', async () => {
+    for (const [n, size] of [
+      [4, 4 * chunkNodesFor(4) * 4],
+      [2, 3 * chunkNodesFor(2) + 5],
+      [3, 5000],
+    ] as const) {
+      const dir = await writtenDir(n, size);
+      const s = mmapCheckpointStore({ dir });
+      const view = (await s.open(configFor(n)))!.view;
+      expect(view.settledChunks(0, chunkNodesFor(n)).length).toBe(Math.floor(size / chunkNodesFor(n)));
+      expect(view.settledChunks(0, chunkNodesFor(n) + n)).toEqual([]);
+      const tree = new LeanIMT({ hasher, n, maxDepth: 32 });
+      tree.restore(view);
+      expectSameTree(tree, treeOf(n, size));
+      for (let i = 0; i < 3; i++) tree.insert(leaves(tree.size, 1));
+      growTo(tree, size + 2 * chunkNodesFor(n) + 1);
+      expectSameTree(tree, treeOf(n, size + 2 * chunkNodesFor(n) + 1));
+      await s.close();
+    }
+  });
+
+  it('use after close: the view throws CLOSED, no crash', async () => {
+    for (const mmap of ['auto', 'off'] as const) {
+      const dir = await writtenDir(2, 5000);
+      const s = mmapCheckpointStore({ dir, mmap });
+      const view = (await s.open(configFor(2)))!.view;
+      await s.close();
+      await s.close();
+      expect(() => view.getNode(0, 0)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+      expect(() => view.root).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+      await expect(s.write(treeOf(2, 6000).snapshot(), 10)).rejects.toMatchObject({ code: 'CLOSED' });
+      await expect(s.open(configFor(2))).rejects.toMatchObject({ code: 'CLOSED' });
+      await expect(s.latest()).rejects.toMatchObject({ code: 'CLOSED' });
+    }
+  });
+
+  it('ROTORTREE_DISABLE_MMAP=1 forces the read-into-memory fallback', async () => {
+    const dir = await writtenDir(4, 5000);
+    const saved = process.env['ROTORTREE_DISABLE_MMAP'];
+    process.env['ROTORTREE_DISABLE_MMAP'] = '1';
+    try {
+      expect(loadMmapAddon()).toBeUndefined();
+      const s = mmapCheckpointStore({ dir });
+      const got = await s.open(configFor(4));
+      expect(s.mapped).toBe(false);
+      expectSameTree(got!.view, treeOf(4, 5000));
+      await s.close();
+    } finally {
+      if (saved === undefined) delete process.env['ROTORTREE_DISABLE_MMAP'];
+      else process.env['ROTORTREE_DISABLE_MMAP'] = saved;
+    }
+  });
+});
+
+describe('the addon', () => {
+  withAddon('maps at offsets above 4 GiB, refuses windows past EOF or over 1 GiB, unmaps once', () => {
+    const a = addon!;
+    const path = join(dirForTest(), 'sparse.bin');
+    const fd = openSync(path, 'w+');
+    try {
+      const at = 5 * 2 ** 30 + 12345;
+      writeSync(fd, Buffer.from('rotortree'), 0, 9, at);
+      const ab = a.mapReadOnly(fd, at, 9);
+      expect(Buffer.from(ab).toString()).toBe('rotortree');
+      expect(() => a.mapReadOnly(fd, at, 10)).toThrow(RangeError);
+      expect(() => a.mapReadOnly(fd, 0, a.maxWindow + 1)).toThrow(RangeError);
+      expect(() => a.mapReadOnly(fd, 0, 0)).toThrow(RangeError);
+      expect(() => a.mapReadOnly(fd, -1, 1)).toThrow(RangeError);
+      const view = new Uint8Array(ab);
+      expect(a.unmap(ab)).toBe(true);
+      expect(a.unmap(ab)).toBe(false);
+      // Detached: empty, reading gives undefined, making a view throws; no SIGSEGV.
+      expect(ab.byteLength).toBe(0);
+      expect(view.length).toBe(0);
+      expect(view[0]).toBeUndefined();
+      expect(() => new Uint8Array(ab)).toThrow(TypeError);
+      expect(() => a.unmap(new ArrayBuffer(8))).toThrow(TypeError);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  withAddon('crc32c matches the known value and core\'s', async () => {
+    const { crc32c } = await import('@rotortree/core/fs');
+    const a = addon!;
+    expect(a.crc32c(new TextEncoder().encode('123456789'), 0)).toBe(0xe3069283);
+    const bytes = new Uint8Array(100_003).map((_, i) => (i * 31) ^ (i >>> 7));
+    expect(a.crc32c(bytes, 0)).toBe(crc32c(bytes));
+    expect(a.crc32c(bytes.subarray(5000), a.crc32c(bytes.subarray(0, 5000), 0))).toBe(crc32c(bytes));
+  });
+});
+
+describe('the lock', () => {
+  it('a second opener of the same directory gets FILE_LOCKED until the first closes', async () => {
+    const dir = dirForTest();
+    const a = mmapCheckpointStore({ dir });
+    await a.open(configFor(4));
+    const b = mmapCheckpointStore({ dir });
+    await expect(b.open(configFor(4))).rejects.toMatchObject({ code: 'FILE_LOCKED' });
+    await a.close();
+    await expect(b.open(configFor(4))).resolves.toBeUndefined();
+    await b.close();
+  });
+
+  withAddon('another process cannot take the lock while a store holds it', async () => {
+    const dir = dirForTest();
+    const s = mmapCheckpointStore({ dir });
+    await s.open(configFor(4));
+    const addonPath = new URL('../native/build/Release/rotortree_mmap.node', import.meta.url).pathname;
+    const script = `const a = require(${JSON.stringify(addonPath)}); const fd = require('fs').openSync(${JSON.stringify(join(dir, 'checkpoint.lock'))}, 'a'); process.stdout.write(String(a.lockExclusive(fd)));`;
+    const held = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(held.stdout).toBe('false');
+    await s.close();
+    const free = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+    expect(free.stdout).toBe('true');
+  });
+});
