@@ -4,4 +4,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
 bash scripts/pnpm.sh exec turbo run build --output-logs=errors-only
-bash scripts/pnpm.sh --filter @rotortree/examples start
+# The end-to-end demo: a million leaves appended durably, checkpoint, reopen, prove and verify.
+node packages/rotortree/examples/demo.mjs

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RotorTree } from '../src/engine/rotor-tree.js';
 import { memoryWal } from '../src/persistence/memory-wal.js';
+import { MemoryDisk } from '../src/persistence/memory-disk.js';
+import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
 import type { Wal } from '../src/persistence/wal.js';
 import { RotorTreeError } from '../src/errors.js';
 import { leaf, naiveRoot, testHasher } from './support/naive-tree.js';
@@ -226,5 +228,38 @@ describe('RotorTree: close', () => {
     expect(await rejection(other)).toBe('CONFIG_MISMATCH');
     // The failed open released what it took.
     await (await manual(memoryWal({ disk: wal.disk }))).close();
+  });
+});
+
+describe('RotorTree: process lifetime and close-time checkpoints', () => {
+  it('a script whose only pending work is token.wait() stays alive until the group commit', async () => {
+    const { spawnSync } = await import('node:child_process');
+    const { fileURLToPath } = await import('node:url');
+    const core = fileURLToPath(new URL('../dist/index.js', import.meta.url));
+    const script = `
+      import { RotorTree, memoryWal, hasherFromGroupFunction } from ${JSON.stringify(core)};
+      const hasher = hasherFromGroupFunction('x', (i, o, c, out, oo) => out.fill(c, oo, oo + 32));
+      const tree = await RotorTree.open({ hasher, n: 2, maxDepth: 8, wal: memoryWal(), flushPolicy: { kind: 'interval', ms: 50 } });
+      const { token } = tree.insert(new Uint8Array(32));
+      await token.wait();
+      console.log('durable', token.isDurable());
+    `;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('durable true');
+    expect(run.status).toBe(0);
+  });
+
+  it('checkpointOnClose checkpoints at close under another policy', async () => {
+    const disk = new MemoryDisk();
+    const open = () =>
+      RotorTree.open({ hasher: testHasher, n: 2, maxDepth: 8, wal: memoryWal({ disk }), checkpoints: memoryCheckpointStore({ disk }), checkpointPolicy: { kind: 'everyNEntries', n: 1000 }, checkpointOnClose: true });
+    const tree = await open();
+    tree.insertMany([leaf(1), leaf(2), leaf(3)]);
+    await tree.close();
+    const again = await open();
+    expect(again.recovery.checkpointLeaves).toBe(3);
+    expect(again.recovery.replayedRecords).toBe(0);
+    await again.close();
   });
 });

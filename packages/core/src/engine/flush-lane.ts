@@ -79,6 +79,8 @@ export class FlushLane {
     if (seq <= this.durableSeq) return RESOLVED;
     if (this.poison !== undefined) return Promise.reject(this.poison);
     if (this.#flushing && seq <= this.#cover) return (this.#inflight ??= new Waiters()).promise;
+    // Someone waits for the next group commit: its timer must now keep the process alive.
+    (this.#timer as { ref?: () => void } | undefined)?.ref?.();
     return (this.#next ??= new Waiters()).promise;
   }
 
@@ -193,8 +195,9 @@ export class FlushLane {
       this.#timer = undefined;
       this.#startFlush();
     }, this.#intervalMs);
-    // Never keep the process alive for a group commit (Node; browsers return a number).
-    (timer as { unref?: () => void }).unref?.();
+    // An idle group commit never keeps the process alive; one that a token waits for does (see
+    // waitFor). Node timers have ref/unref; browsers return a number.
+    if (this.#next === undefined) (timer as { unref?: () => void }).unref?.();
     this.#timer = timer;
   }
 

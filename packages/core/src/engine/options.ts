@@ -56,8 +56,13 @@ export interface RotorTreeOptions<N extends number = number, D extends number = 
   readonly flushPolicy?: FlushPolicy;
   /** Default `{ kind: 'manual' }`. */
   readonly checkpointPolicy?: CheckpointPolicy;
-  /** Accepted, not implemented yet (everything stays in memory). */
+  /** Which levels are read from the checkpoint store's files instead of memory (see {@link TieringOptions}). */
   readonly tiering?: TieringOptions;
+  /**
+   * Also checkpoint at {@link RotorTree.close}, whatever the policy (so that the next open replays
+   * nothing). Default: true for the `onClose` policy, false otherwise.
+   */
+  readonly checkpointOnClose?: boolean;
   /**
    * At open, recompute every level of the checkpoint from its leaves and compare node by node
    * (`CORRUPTION` on a mismatch): O(size) hashing. Without it (the default) the stored levels are
@@ -112,6 +117,9 @@ export function assertEngineOptions(options: RotorTreeOptions): void {
   }
   if (cp.kind !== 'manual' && checkpoints === undefined) {
     throw new RangeError(`checkpointPolicy ${cp.kind} needs a checkpoint store (options.checkpoints)`);
+  }
+  if (options.checkpointOnClose !== undefined && typeof options.checkpointOnClose !== 'boolean') {
+    throw new TypeError('checkpointOnClose must be a boolean');
   }
   const tiering = options.tiering;
   if (tiering !== undefined && (!Number.isInteger(tiering.pinAboveLevel) || tiering.pinAboveLevel < 0)) {

@@ -69,6 +69,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
   readonly #checkpoints: Checkpointer | undefined;
   /** Levels below it are read from the checkpoint store's files after a checkpoint (0: none). */
   readonly #pinAboveLevel: number;
+  readonly #checkpointOnClose: boolean;
   /** Last sequence number appended. */
   #seq: number;
   #closed = false;
@@ -90,6 +91,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.#wal = options.wal;
     this.#store = options.checkpoints;
     this.#pinAboveLevel = options.tiering?.pinAboveLevel ?? 0;
+    this.#checkpointOnClose = options.checkpointOnClose ?? this.checkpointPolicy.kind === 'onClose';
     this.#seq = recovery.lastSeq;
     this.#lane = new FlushLane(this.#wal, this.flushPolicy, recovery.lastSeq);
     this.#checkpoints =
@@ -269,7 +271,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
       }
     }
     const healthy = failure === undefined && this.#lane.poison === undefined;
-    if (this.checkpointPolicy.kind === 'onClose' && this.#checkpoints !== undefined && healthy) {
+    if (this.#checkpointOnClose && this.#checkpoints !== undefined && healthy) {
       try {
         await this.#checkpoints.request();
       } catch (err) {

@@ -1,0 +1,297 @@
+/**
+ * `checkTree(dir)`: a consistency check (fsck) of a tree directory.
+ *
+ * 1. The WAL, opened on its own (this takes the directory's lock, held until step 2 is done):
+ *    every record's checksums and sequence numbers. Like every open, this cuts a torn tail
+ *    (reported as `TORN_TAIL`, not as damage).
+ * 2. The checkpoint, opened on its own with every segment's CRC-32C checked; then every level is
+ *    recomputed from its leaves and compared node by node with the stored one.
+ * 3. The two agree: the WAL starts at or before the checkpoint and reaches it.
+ * 4. The tree, opened as usual (checkpoint + WAL replay): sampled inclusion proofs verify against
+ *    its root and size, with its hasher and, for BLAKE3, with the independent JS reference backend.
+ *
+ * Damage is reported as issues with a code and a location, not thrown; `FILE_LOCKED`,
+ * `CONFIG_MISMATCH` and `IO` are thrown.
+ * @module
+ */
+import { randomInt } from 'node:crypto';
+import { LeanIMT, NODE_SIZE, RotorTreeError, generateProof, isRotorTreeError, toHex, verifyProof } from '@rotortree/core';
+import type { ErrorCode, Hasher, TreeView } from '@rotortree/core';
+import { BLAKE3_ID, blake3 } from '@rotortree/hasher-blake3';
+import { fsWal } from '@rotortree/wal-fs';
+import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
+import { readDescriptor, readWalHeader } from './descriptor.js';
+import type { TreeDescriptor } from './descriptor.js';
+import { layoutOf } from './layout.js';
+import { open } from './open.js';
+
+/** One problem found by {@link checkTree}. */
+export interface CheckIssue {
+  /** `CORRUPTION` (damage), or `TORN_TAIL` (an incomplete last WAL record was cut off: normal after a crash). */
+  readonly code: ErrorCode;
+  readonly message: string;
+  readonly file?: string;
+  readonly offset?: number;
+  readonly seq?: number;
+  /** Tree level of a node that does not match its children. */
+  readonly level?: number;
+  /** Index of that node in its level (or of the leaf whose proof failed). */
+  readonly index?: number;
+}
+
+/** Options of {@link checkTree}. */
+export interface CheckOptions {
+  /** Inclusion proofs to verify (the first and last leaf among them). Default 64. */
+  readonly samples?: number;
+  /** Most mismatching nodes listed one by one (all are counted). Default 20. */
+  readonly maxListed?: number;
+  /** The tree's hasher; default as `open` picks it. */
+  readonly hasher?: Hasher;
+  /** Called as work advances: `phase` is `wal`, `checkpoint`, `levels` or `proofs`. */
+  readonly onProgress?: (phase: string, done: number, total: number) => void;
+}
+
+/** What {@link checkTree} found. */
+export interface CheckReport {
+  /** True when no issue is `CORRUPTION`. */
+  readonly ok: boolean;
+  readonly n: number;
+  readonly maxDepth: number;
+  readonly hasher: string;
+  /** Leaves of the recovered tree (undefined when it could not be opened). */
+  readonly size?: number;
+  readonly root?: string;
+  readonly wal: { readonly records: number; readonly leaves: number; readonly baseSeq: number; readonly lastSeq: number };
+  readonly checkpoint?: { readonly seq: number; readonly size: number; readonly nodesCompared: number; readonly mismatches: number };
+  readonly proofs: { readonly checked: number; readonly failed: number };
+  readonly issues: readonly CheckIssue[];
+}
+
+function issueFrom(err: unknown): CheckIssue | undefined {
+  if (!isRotorTreeError(err, 'CORRUPTION')) return undefined;
+  const issue: CheckIssue = { code: err.code, message: err.message.replace(/^CORRUPTION: /, '') };
+  return {
+    ...issue,
+    ...(err.file === undefined ? {} : { file: err.file }),
+    ...(err.offset === undefined ? {} : { offset: err.offset }),
+    ...(err.seq === undefined ? {} : { seq: err.seq }),
+  };
+}
+
+/** Runs `fn`; `CORRUPTION` becomes an issue (returned as `undefined`), anything else is rethrown. */
+async function collect<T>(issues: CheckIssue[], fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    const issue = issueFrom(err);
+    if (issue === undefined) throw err;
+    issues.push(issue);
+    return undefined;
+  }
+}
+
+/** The parameters of `dir`: the descriptor, else (descriptor damaged or missing) the WAL header. */
+function parametersOf(dir: string, issues: CheckIssue[]): TreeDescriptor {
+  const layout = layoutOf(dir);
+  let d: TreeDescriptor | undefined;
+  try {
+    d = readDescriptor(layout.descriptor);
+  } catch (err) {
+    const issue = issueFrom(err);
+    if (issue === undefined) throw err;
+    issues.push(issue);
+  }
+  const w = readWalHeader(layout.wal);
+  if (d !== undefined && w !== undefined && (d.n !== w.n || d.maxDepth !== w.maxDepth || d.hasher !== w.hasher)) {
+    issues.push({
+      code: 'CORRUPTION',
+      message: `the descriptor says n=${d.n} maxDepth=${d.maxDepth} hasher=${d.hasher}, the WAL header n=${w.n} maxDepth=${w.maxDepth} hasher=${w.hasher}`,
+      file: layout.descriptor,
+    });
+  }
+  const found = d ?? w;
+  if (found === undefined) {
+    const cause = Object.assign(new Error(`ENOENT: no rotortree in ${dir}`), { code: 'ENOENT' });
+    throw new RotorTreeError('IO', `no rotortree in ${dir}`, { file: layout.descriptor, cause });
+  }
+  return found;
+}
+
+/** Leaves copied out of a view per `insertMany` when rebuilding. */
+const REBUILD_BATCH = 1 << 16;
+
+/** Recomputes every level of `view` from its leaves and compares; mismatches become issues. */
+function compareLevels(
+  view: TreeView,
+  hasher: Hasher,
+  file: string,
+  issues: CheckIssue[],
+  maxListed: number,
+  progress: (phase: string, done: number, total: number) => void,
+): { nodesCompared: number; mismatches: number } {
+  const tree = new LeanIMT({ hasher, n: view.n, maxDepth: view.maxDepth });
+  const size = view.size;
+  const batch = new Uint8Array(Math.min(Math.max(size, 1), REBUILD_BATCH) * NODE_SIZE);
+  for (let start = 0; start < size; start += REBUILD_BATCH) {
+    const count = Math.min(REBUILD_BATCH, size - start);
+    for (let i = 0; i < count; i++) view.readNode(0, start + i, batch, i * NODE_SIZE);
+    tree.insertMany(batch.subarray(0, count * NODE_SIZE));
+    progress('checkpoint', start + count, size);
+  }
+  let nodesCompared = 0;
+  let mismatches = 0;
+  const a = new Uint8Array(NODE_SIZE);
+  const b = new Uint8Array(NODE_SIZE);
+  const depth = tree.depth;
+  if (view.depth !== depth) {
+    issues.push({ code: 'CORRUPTION', message: `the checkpoint has depth ${view.depth}, its ${size} leaves give ${depth}`, file });
+    mismatches++;
+  }
+  for (let k = 1; k <= depth; k++) {
+    const len = tree.levelLength(k);
+    if (view.levelLength(k) !== len) {
+      issues.push({ code: 'CORRUPTION', message: `checkpoint level ${k} holds ${view.levelLength(k)} nodes, its leaves give ${len}`, file, level: k });
+      mismatches++;
+      continue;
+    }
+    for (let i = 0; i < len; i++) {
+      tree.readNode(k, i, a, 0);
+      view.readNode(k, i, b, 0);
+      nodesCompared++;
+      if (!sameNode(a, b)) {
+        if (mismatches < maxListed) {
+          issues.push({ code: 'CORRUPTION', message: `checkpoint node ${i} of level ${k} does not match the hash of its children`, file, level: k, index: i });
+        }
+        mismatches++;
+      }
+    }
+    progress('levels', k, depth);
+  }
+  if (mismatches > maxListed) {
+    issues.push({ code: 'CORRUPTION', message: `${mismatches - maxListed} more checkpoint nodes do not match (not listed)`, file });
+  }
+  return { nodesCompared, mismatches };
+}
+
+function sameNode(a: Uint8Array, b: Uint8Array): boolean {
+  for (let i = 0; i < NODE_SIZE; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Leaf indexes to prove: the first, the last, and random ones. */
+function sampleIndexes(size: number, samples: number): number[] {
+  if (size === 0 || samples <= 0) return [];
+  if (size <= samples) return Array.from({ length: size }, (_, i) => i);
+  const out = new Set<number>([0, size - 1]);
+  while (out.size < samples) out.add(randomInt(0, Math.min(size, 2 ** 48 - 1)));
+  return [...out].sort((x, y) => x - y);
+}
+
+/**
+ * Checks the tree directory `dir` (see the module comment for what is checked). Resolves with
+ * the report, damage included; rejects with `FILE_LOCKED` (another opener holds `dir`),
+ * `CONFIG_MISMATCH`, `IO` (cause `ENOENT` when `dir` holds no tree).
+ */
+export async function checkTree(dir: string, options: CheckOptions = {}): Promise<CheckReport> {
+  const layout = layoutOf(dir);
+  const progress = options.onProgress ?? (() => {});
+  const maxListed = options.maxListed ?? 20;
+  const issues: CheckIssue[] = [];
+  const params = parametersOf(dir, issues);
+  const hasher = options.hasher ?? (params.hasher === BLAKE3_ID ? blake3() : blake3({ legacy: true }));
+  const config = { n: params.n, maxDepth: params.maxDepth, hasherId: params.hasher };
+
+  // 1. The WAL on its own; holding it keeps writers out while the checkpoint is read.
+  const walHeader = readWalHeader(layout.wal);
+  const baseSeq = walHeader?.baseSeq ?? 0;
+  const wal = fsWal({ dir: layout.wal });
+  let records = 0;
+  let leaves = 0;
+  let walOpen = false;
+  let lastSeq = baseSeq;
+  const opened = await collect(issues, () =>
+    wal.open(config, baseSeq, (_seq, bytes) => {
+      records++;
+      leaves += bytes.length / NODE_SIZE;
+      if (records % 1024 === 0) progress('wal', records, records);
+    }),
+  );
+  if (opened !== undefined) {
+    walOpen = true;
+    lastSeq = opened.lastSeq;
+    if (opened.tornTail !== undefined) {
+      const t = opened.tornTail;
+      issues.push({ code: 'TORN_TAIL', message: `an incomplete last record (${t.bytes} bytes) was cut off`, file: t.file, offset: t.offset });
+    }
+  }
+
+  let checkpoint: CheckReport['checkpoint'];
+  try {
+    // 2. The checkpoint on its own, every segment's checksum verified.
+    const store = mmapCheckpointStore({ dir: layout.checkpoint, verify: true });
+    try {
+      const stored = await collect(issues, () => store.open(config));
+      if (stored !== undefined) {
+        const compared = compareLevels(stored.view, hasher, layout.checkpoint, issues, maxListed, progress);
+        checkpoint = { seq: stored.seq, size: stored.view.size, ...compared };
+      }
+    } finally {
+      await store.close();
+    }
+  } finally {
+    if (walOpen) await wal.close();
+  }
+
+  // 3. The WAL continues the checkpoint.
+  const cpSeq = checkpoint?.seq ?? 0;
+  if (walOpen && baseSeq > cpSeq) {
+    issues.push({ code: 'CORRUPTION', message: `the WAL starts after seq ${baseSeq}, the checkpoint ends at seq ${cpSeq}: records ${cpSeq + 1}..${baseSeq} are lost`, file: layout.wal, seq: cpSeq + 1 });
+  }
+  if (walOpen && lastSeq < cpSeq) {
+    issues.push({ code: 'CORRUPTION', message: `the WAL ends at seq ${lastSeq}, before the checkpoint's seq ${cpSeq}`, file: layout.wal, seq: lastSeq });
+  }
+
+  // 4. The tree as recovery builds it, and sampled proofs of it.
+  let size: number | undefined;
+  let root: string | undefined;
+  let checked = 0;
+  let failed = 0;
+  if (!issues.some((i) => i.code === 'CORRUPTION')) {
+    const tree = await collect(issues, () => open(dir, { hasher, create: false, checkpointOnClose: false, flushPolicy: { kind: 'manual' } }));
+    if (tree !== undefined) {
+      try {
+        const snap = tree.snapshot();
+        size = snap.size;
+        const r = snap.root;
+        root = r === undefined ? undefined : toHex(r);
+        const reference = hasher.id === BLAKE3_ID && hasher.backend !== 'js' ? blake3({ backend: 'js' }) : undefined;
+        const indexes = sampleIndexes(snap.size, options.samples ?? 64);
+        for (const index of indexes) {
+          const proof = generateProof(snap, index);
+          const trusted = { root: r!, size: snap.size, n: snap.n };
+          const good = verifyProof(hasher, proof, trusted) && (reference === undefined || verifyProof(reference, proof, trusted));
+          checked++;
+          if (!good) {
+            failed++;
+            if (failed <= maxListed) issues.push({ code: 'CORRUPTION', message: `the inclusion proof of leaf ${index} does not verify`, level: 0, index });
+          }
+          progress('proofs', checked, indexes.length);
+        }
+      } finally {
+        await tree.close();
+      }
+    }
+  }
+  return {
+    ok: !issues.some((i) => i.code === 'CORRUPTION'),
+    n: params.n,
+    maxDepth: params.maxDepth,
+    hasher: params.hasher,
+    ...(size === undefined ? {} : { size }),
+    ...(root === undefined ? {} : { root }),
+    wal: { records, leaves, baseSeq, lastSeq },
+    ...(checkpoint === undefined ? {} : { checkpoint }),
+    proofs: { checked, failed },
+    issues,
+  };
+}

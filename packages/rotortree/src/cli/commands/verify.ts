@@ -1,0 +1,139 @@
+/**
+ * `rotortree verify <proof-file>`: check an inclusion proof against the tree in `--dir`, or against
+ * a trusted `--root` and `--size`. Exit 0 when valid, 1 when not.
+ * @module
+ */
+import { readFileSync } from 'node:fs';
+import type { Readable } from 'node:stream';
+import {
+  RotorTreeError,
+  bytesEqual,
+  decodeInclusionProof,
+  generateConsistencyProof,
+  inclusionProofFromJSON,
+  toHex,
+  verifyConsistencyProof,
+  verifyProof,
+} from '@rotortree/core';
+import type { Hasher, InclusionProof } from '@rotortree/core';
+import { blake3 } from '@rotortree/hasher-blake3';
+import type { Command } from '../command.js';
+import { intOption, parseInteger, parseNode, usage } from '../command.js';
+import { EXIT } from '../exit-codes.js';
+import { withTree } from '../tree.js';
+
+async function readAll(stream: Readable): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  for await (const chunk of stream) parts.push(chunk as Uint8Array);
+  return Buffer.concat(parts);
+}
+
+/** A proof in JSON (first non-blank byte `{`) or the binary encoding. Throws `INVALID_PROOF`. */
+export function decodeProof(bytes: Uint8Array): InclusionProof {
+  let i = 0;
+  while (i < bytes.length && (bytes[i] === 32 || bytes[i] === 9 || bytes[i] === 10 || bytes[i] === 13)) i++;
+  if (bytes[i] === 123) {
+    let json: unknown;
+    try {
+      json = JSON.parse(new TextDecoder().decode(bytes));
+    } catch {
+      throw new RotorTreeError('INVALID_PROOF', 'the proof file starts like JSON but does not parse');
+    }
+    return inclusionProofFromJSON(json);
+  }
+  return decodeInclusionProof(bytes);
+}
+
+/** What the verifier binds the proof to. */
+interface Trusted {
+  readonly root: Uint8Array;
+  readonly size: number;
+  readonly n: number | undefined;
+}
+
+/** `undefined` when valid, else why not. */
+function check(hasher: Hasher, proof: InclusionProof, trusted: Trusted): string | undefined {
+  if (trusted.n !== undefined && proof.n !== trusted.n) return `the proof is for n=${proof.n}, the tree has n=${trusted.n}`;
+  if (proof.treeSize !== trusted.size) return `the proof is for a tree of ${proof.treeSize} leaves, not ${trusted.size}`;
+  if (!verifyProof(hasher, proof, { root: trusted.root, size: trusted.size, ...(trusted.n === undefined ? {} : { n: trusted.n }) })) {
+    return bytesEqual(proof.root, trusted.root) ? 'the path does not lead to the root' : 'the proof is for another root';
+  }
+  return undefined;
+}
+
+export const verifyCommand: Command = {
+  name: 'verify',
+  args: '<proof-file|->',
+  positionals: [1, 1],
+  summary: 'verify a proof (JSON or binary) against the tree in --dir, or --root and --size; exit 1 if invalid',
+  dir: 'optional',
+  options: {
+    root: { type: 'string', arg: 'hex', help: 'trusted root (with --size, instead of --dir)' },
+    size: { type: 'string', arg: 'leaves', help: 'trusted tree size (with --root)' },
+    n: { type: 'string', arg: 'n', help: 'trusted branching factor (with --root; --dir binds its own)' },
+    index: { type: 'string', arg: 'i', help: 'the leaf index the proof must be for' },
+    leaf: { type: 'string', arg: 'hex', help: 'the leaf the proof must be for' },
+  },
+  async run(ctx) {
+    const givenRoot = ctx.values['root'] as string | undefined;
+    const givenSize = ctx.values['size'] as string | undefined;
+    const standalone = givenRoot !== undefined || givenSize !== undefined;
+    if (standalone && ctx.dir !== '') throw usage('give either --dir or --root and --size, not both');
+    if (!standalone && ctx.dir === '') throw usage('verify needs --dir, or --root and --size');
+    if (standalone && (givenRoot === undefined || givenSize === undefined)) {
+      throw usage('--root and --size go together: a proof verified without a trusted size can pass off an inner node as a leaf');
+    }
+    const wantIndex = intOption(ctx, 'index', 0, Number.MAX_SAFE_INTEGER);
+    const wantLeaf = ctx.values['leaf'] === undefined ? undefined : parseNode(String(ctx.values['leaf']), '--leaf');
+    const file = ctx.positionals[0]!;
+    let bytes: Uint8Array;
+    try {
+      bytes = file === '-' ? await readAll(ctx.out.io.stdin) : readFileSync(file);
+    } catch (err) {
+      throw usage(`cannot read ${file}: ${(err as { code?: string }).code ?? String(err)}`);
+    }
+    const proof = decodeProof(bytes);
+
+    let reason: string | undefined;
+    let trustedRoot: Uint8Array;
+    let trustedSize: number;
+    if (standalone) {
+      trustedRoot = parseNode(givenRoot!, '--root');
+      trustedSize = parseInteger(givenSize!, '--size', 1, Number.MAX_SAFE_INTEGER);
+      const n = intOption(ctx, 'n', 2, 256);
+      reason = check(blake3(), proof, { root: trustedRoot, size: trustedSize, n });
+    } else {
+      if (ctx.values['n'] !== undefined) throw usage('--n goes with --root; the tree in --dir binds its own n');
+      [trustedRoot, trustedSize, reason] = await withTree(ctx.dir, 'read', async (tree) => {
+        const snap = tree.snapshot();
+        const root = snap.root;
+        if (root === undefined) return [new Uint8Array(32), 0, 'the tree is empty'] as const;
+        if (proof.treeSize > snap.size) return [root, snap.size, `the proof is for a tree of ${proof.treeSize} leaves, the tree has ${snap.size}`] as const;
+        if (proof.treeSize === snap.size) return [root, snap.size, check(tree.hasher, proof, { root, size: snap.size, n: snap.n })] as const;
+        // An older state: its root comes from a consistency proof checked against today's root.
+        const consistency = generateConsistencyProof(snap, proof.treeSize, tree.hasher);
+        if (!verifyConsistencyProof(tree.hasher, consistency, { newRoot: root, newSize: snap.size, oldSize: proof.treeSize, n: snap.n })) {
+          throw new RotorTreeError('CORRUPTION', 'the tree is not consistent with its own earlier state');
+        }
+        return [consistency.oldRoot, proof.treeSize, check(tree.hasher, proof, { root: consistency.oldRoot, size: proof.treeSize, n: snap.n })] as const;
+      });
+    }
+    if (reason === undefined && wantIndex !== undefined && proof.leafIndex !== wantIndex) reason = `the proof is for leaf ${proof.leafIndex}, not ${wantIndex}`;
+    if (reason === undefined && wantLeaf !== undefined && !bytesEqual(proof.leaf, wantLeaf)) reason = 'the proof is for another leaf value';
+    const info = {
+      valid: reason === undefined,
+      leafIndex: proof.leafIndex,
+      treeSize: proof.treeSize,
+      leaf: toHex(proof.leaf),
+      root: toHex(trustedRoot),
+      ...(reason === undefined ? {} : { reason }),
+    };
+    ctx.out.result(
+      reason === undefined
+        ? `valid: leaf ${proof.leafIndex} is in the tree of ${proof.treeSize} leaves with root ${info.root}`
+        : `invalid: ${reason}`,
+      info,
+    );
+    return reason === undefined ? EXIT.OK : EXIT.INVALID;
+  },
+};
