@@ -65,7 +65,7 @@ await flushLatency('prealloc-4MiB-2', 4 << 20);
     });
     const ms = performance.now() - t;
     await again.close();
-    console.log(`replay 100k single-insert records (5.2 MB): open ${ms.toFixed(1)} ms (${n / 32} leaves)`);
+    console.log(`replay 100k single-insert records (5.6 MB): open ${ms.toFixed(1)} ms (${n / 32} leaves)`);
   }
 }
 await rm(base, { recursive: true, force: true });

@@ -13,29 +13,41 @@
  *   30     L  hasher id
  * 30+L     4  CRC-32C of bytes [0, 30 + L)
  * ```
- * Then records, back to back (20 + len bytes each; one `insert` is 52 bytes):
+ * Then records, back to back (24 + len bytes each, a multiple of 8; one `insert` is 56 bytes).
+ * Recovery reads the log in windows that start at a record, so every payload (at +20) lies
+ * 4-byte aligned in its window:
  * ```
  *  off  size  field
  *    0     4  len: payload bytes = k * 32, 32 <= len <= MAX_PAYLOAD
  *    4     8  seq
- *   12     4  header CRC-32C of bytes [0, 12): protects len, so a damaged length is seen as
+ *   12     4  flush offset: seq minus the seq of the first record written by the same flush
+ *             (the records appended between two flushes go out in one flush)
+ *   16     4  header CRC-32C of bytes [0, 16): protects len, so a damaged length is seen as
  *             damage (never as the end of the log), and lets recovery find valid records
  *             after a bad spot
- *   16   len  payload: k leaves of 32 bytes
- * 16+len   4  record CRC-32C of bytes [0, 16 + len) (header and payload)
+ *   20   len  payload: k leaves of 32 bytes
+ * 20+len   4  record CRC-32C of bytes [0, 20 + len) (header and payload; the writer continues
+ *             the header CRC, so the 16 header bytes are checksummed once)
  * ```
+ * Why the flush offset: a crash can tear only the last flush (each flush waits for the
+ * fdatasync of the previous one), but inside it the pages may reach the disk in any order, so a
+ * damaged record may be followed by valid records of the same flush. Recovery treats damage
+ * followed only by records of the damaged record's own flush as a torn tail, and damage followed
+ * by a record of a later flush as corruption.
  * After the last record the file may hold zeros (preallocated space): free, not a record.
  * @module
  */
-import { crc32c } from '@rotortree/core/fs';
+import { crc32c } from './checksum.js';
 
 /** "RTREEWAL" */
 export const MAGIC = Uint8Array.of(0x52, 0x54, 0x52, 0x45, 0x45, 0x57, 0x41, 0x4c);
 export const FORMAT_VERSION = 1;
 /** Record bytes besides the payload. */
-export const RECORD_OVERHEAD = 20;
+export const RECORD_OVERHEAD = 24;
 /** Bytes before the payload. */
-export const RECORD_HEADER = 16;
+export const RECORD_HEADER = 20;
+/** Bytes covered by the header CRC (which follows them). */
+export const HEADER_CRC_SPAN = 16;
 /** Largest payload of one record (1 GiB = 33,554,432 leaves). */
 export const MAX_PAYLOAD = 1 << 30;
 const TWO_32 = 0x1_0000_0000;
@@ -71,11 +83,17 @@ export interface LogHeader {
   readonly baseSeq: number;
 }
 
+/** Length of the file header for a hasher id of `idLength` bytes. */
+export function headerLength(idLength: number): number {
+  return 34 + idLength;
+}
+
 /** Encodes a version-1 file header. */
 export function encodeHeader(h: Omit<LogHeader, 'version'>): Uint8Array {
   const id = new TextEncoder().encode(h.hasherId);
   if (id.length > 0xffff) throw new RangeError('hasher id too long');
-  const out = new Uint8Array(34 + id.length);
+  const length = headerLength(id.length);
+  const out = new Uint8Array(length);
   out.set(MAGIC, 0);
   writeU32(out, 8, FORMAT_VERSION);
   writeU32(out, 12, h.n);
@@ -84,7 +102,7 @@ export function encodeHeader(h: Omit<LogHeader, 'version'>): Uint8Array {
   out[28] = id.length & 0xff;
   out[29] = id.length >>> 8;
   out.set(id, 30);
-  writeU32(out, 30 + id.length, crc32c(out, 0, 30 + id.length));
+  writeU32(out, length - 4, crc32c(out, 0, length - 4));
   return out;
 }
 
@@ -101,9 +119,9 @@ export function decodeHeader(
   if (version !== FORMAT_VERSION) return { problem: 'badVersion', version };
   if (file.length < 30) return { problem: 'short' };
   const idLength = file[28]! | (file[29]! << 8);
-  const length = 34 + idLength;
+  const length = headerLength(idLength);
   if (file.length < length) return { problem: 'short' };
-  if (readU32(file, 30 + idLength) !== crc32c(file, 0, 30 + idLength)) return { problem: 'badChecksum' };
+  if (readU32(file, length - 4) !== crc32c(file, 0, length - 4)) return { problem: 'badChecksum' };
   const header: LogHeader = {
     version,
     n: readU32(file, 12),
@@ -127,10 +145,10 @@ export function validRecordLength(b: Uint8Array, pos: number, end: number): numb
   return readU32(b, crcAt) === crc32c(b, pos, crcAt) ? len + RECORD_OVERHEAD : -1;
 }
 
-/** True when the 16-byte record header at `pos` has a plausible len and a right header CRC. */
+/** True when the 20-byte record header at `pos` has a plausible len and a right header CRC. */
 export function validRecordHeader(b: Uint8Array, pos: number, end: number): boolean {
   if (end - pos < RECORD_OVERHEAD) return false;
   const len = readU32(b, pos);
   if (len === 0 || (len & 31) !== 0 || len > MAX_PAYLOAD || len > end - pos - RECORD_OVERHEAD) return false;
-  return readU32(b, pos + 12) === crc32c(b, pos, pos + 12);
+  return readU32(b, pos + HEADER_CRC_SPAN) === crc32c(b, pos, pos + HEADER_CRC_SPAN);
 }

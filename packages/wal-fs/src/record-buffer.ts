@@ -3,8 +3,8 @@
  * object per record, the CRCs computed once at append.
  * @module
  */
-import { crc32c } from '@rotortree/core/fs';
-import { RECORD_HEADER, RECORD_OVERHEAD, writeU32, writeU64 } from './format.js';
+import { crc32c } from './checksum.js';
+import { HEADER_CRC_SPAN, RECORD_HEADER, RECORD_OVERHEAD, writeU32, writeU64 } from './format.js';
 
 export class RecordBuffer {
   bytes = new Uint8Array(64 * 1024);
@@ -24,15 +24,18 @@ export class RecordBuffer {
     if (need > this.bytes.length) this.grow(need);
     const b = this.bytes;
     const p = this.used;
-    writeU32(b, p, len);
-    writeU64(b, p + 4, seq);
-    writeU32(b, p + 12, crc32c(b, p, p + 12));
-    b.set(leaves, p + RECORD_HEADER);
-    const crcAt = p + RECORD_HEADER + len;
-    writeU32(b, crcAt, crc32c(b, p, crcAt));
-    this.used = crcAt + 4;
     if (this.firstSeq === 0) this.firstSeq = seq;
     this.lastSeq = seq;
+    writeU32(b, p, len);
+    writeU64(b, p + 4, seq);
+    writeU32(b, p + 12, seq - this.firstSeq); // this whole buffer goes out in one flush
+    const headerCrc = crc32c(b, p, p + HEADER_CRC_SPAN);
+    writeU32(b, p + HEADER_CRC_SPAN, headerCrc);
+    b.set(leaves, p + RECORD_HEADER);
+    const crcAt = p + RECORD_HEADER + len;
+    // The CRC of the header is the running CRC at its end: continue it instead of starting over.
+    writeU32(b, crcAt, crc32c(b, p + HEADER_CRC_SPAN, crcAt, headerCrc));
+    this.used = crcAt + 4;
   }
 
   /** Forgets the content, keeping the memory. */

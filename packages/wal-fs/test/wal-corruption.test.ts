@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { crc32c, faultyFileSystem } from '@rotortree/core/fs';
 import type { FaultyFileSystem } from '@rotortree/core/fs';
+import { headerLength, RECORD_OVERHEAD } from '../src/format.js';
 import { fsWal } from '../src/index.js';
 import type { RecoveryMode } from '../src/index.js';
 import { CONFIG, codeOf, errorOf, leaves, openCollect } from './support.js';
@@ -32,8 +33,8 @@ async function makeLog(): Promise<Log> {
   }
   await wal.close();
   const bytes = fs.peek(PATH)!;
-  const offsets = [34 + CONFIG.hasherId.length];
-  for (const k of SIZES) offsets.push(offsets.at(-1)! + 20 + k * 32);
+  const offsets = [headerLength(CONFIG.hasherId.length)];
+  for (const k of SIZES) offsets.push(offsets.at(-1)! + RECORD_OVERHEAD + k * 32);
   expect(offsets.at(-1)).toBe(bytes.length);
   return { fs, bytes, offsets };
 }
@@ -91,11 +92,11 @@ describe('corruption matrix', () => {
     }
   });
 
-  it('a bit flip in a middle record (payload, len, seq, CRCs) is CORRUPTION at that record', async () => {
+  it('a bit flip in a middle record (payload, len, seq, flush offset, CRCs) is CORRUPTION at that record', async () => {
     const log = await makeLog();
     for (const rec of [0, 1, 2, 3]) {
       const start = log.offsets[rec]!;
-      for (const at of [start, start + 1, start + 4, start + 12, start + 16, log.offsets[rec + 1]! - 1]) {
+      for (const at of [start, start + 1, start + 4, start + 12, start + 16, start + 20, log.offsets[rec + 1]! - 1]) {
         await replaceLog(log.fs, flipped(log.bytes, at, 3));
         expect(await errorOf(reopen(log.fs))).toEqual({ code: 'CORRUPTION', file: PATH, offset: start });
       }
