@@ -32,6 +32,9 @@ import { InsertReceipt } from './token.js';
  */
 export const MAX_BATCH_LEAVES = 1 << 25;
 
+/** Batches of at least this many bytes are written ahead: logged and flushing while they are hashed. */
+const WRITE_AHEAD_BYTES = 1 << 20;
+
 /**
  * An append-only n-ary Merkle tree that survives crashes.
  *
@@ -198,8 +201,25 @@ export class RotorTree<N extends number = number, D extends number = number> {
     if (flat.length > MAX_BATCH_LEAVES * NODE_SIZE) {
       throw new RangeError(`insertMany: at most ${MAX_BATCH_LEAVES} leaves per call (one WAL record), got ${flat.length / NODE_SIZE}`);
     }
-    const root = this.#tree.insertMany(flat);
-    return this.#commit(flat, flat.length / NODE_SIZE, root);
+    const count = flat.length / NODE_SIZE;
+    if (flat.length < WRITE_AHEAD_BYTES) return this.#commit(flat, count, this.#tree.insertMany(flat));
+    // A large batch is logged and its flush started before it is hashed: the writes run on the libuv
+    // pool while this thread hashes (hashing and the disk overlap). Everything the tree could refuse
+    // is checked first; if hashing still throws, the WAL holds a batch the tree does not, so the
+    // engine is poisoned (the batch may or may not be found after a reopen).
+    if (this.#tree.size + count > this.#tree.capacity) {
+      throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `${count} leaves do not fit: size ${this.#tree.size}, capacity ${this.#tree.capacity}`);
+    }
+    const seq = this.#append(flat);
+    this.#lane.flushUpTo(seq).catch(() => undefined); // failures reach the token's waiters
+    let root: Uint8Array;
+    try {
+      root = this.#tree.insertMany(flat);
+    } catch (err) {
+      throw this.#lane.poisonWith(err, 'a logged batch could not be added to the tree');
+    }
+    this.#counted(count);
+    return new InsertReceipt(root, seq, this.#lane);
   }
 
   /** Inserts one leaf, starts a flush at once, and resolves with the root once the leaf is durable. */
@@ -286,20 +306,33 @@ export class RotorTree<N extends number = number, D extends number = number> {
 
   /** Buffers the WAL record of a tree update that already happened. */
   #commit(flat: Uint8Array, leaves: number, root: Uint8Array): InsertResult {
+    const seq = this.#append(flat);
+    this.#counted(leaves);
+    return new InsertReceipt(root, seq, this.#lane);
+  }
+
+  /** Buffers one WAL record and returns its seq; a refusal poisons (the WAL's state is unknown). */
+  #append(flat: Uint8Array): number {
     const seq = this.#seq + 1;
     try {
       this.#wal.append(seq, flat);
     } catch (err) {
-      // The tree is ahead of the WAL now: never claim durability again.
       const poison = this.#lane.poisonWith(err, 'the WAL refused a record');
       throw new RotorTreeError('POISONED', 'the WAL refused a record; nothing is made durable any more', { cause: poison.cause });
     }
     this.#seq = seq;
     this.#lane.noteAppended(seq);
+    return seq;
+  }
+
+  /**
+   * Counts a record for the automatic checkpoint policies, and may start one. Only once the tree
+   * holds the record: a checkpoint captures the tree with the current seq.
+   */
+  #counted(leaves: number): void {
     this.#entriesSince++;
     this.#leavesSince += leaves;
     if (this.#entriesSince >= this.#entryLimit || this.#leavesSince >= this.#leafLimit) this.#checkpoints?.background();
-    return new InsertReceipt(root, seq, this.#lane);
   }
 
   /**
