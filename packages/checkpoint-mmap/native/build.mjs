@@ -31,7 +31,9 @@ try {
   try {
     gyp = createRequire(import.meta.url).resolve('node-gyp/bin/node-gyp.js');
   } catch {
-    giveUp('node-gyp is not installed');
+    // Installed from the registry, node-gyp is not among our dependencies: npm and pnpm pass theirs.
+    gyp = process.env.npm_config_node_gyp;
+    if (!gyp || !existsSync(gyp)) giveUp('node-gyp is not installed');
   }
 
   // node-gyp downloads headers unless it is told where they are; with no network that fails.
