@@ -5,7 +5,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh || { echo "0 passed, 1 failed"; exit 1; }
 rm -f packages/*/.vitest-report.json
-bash scripts/pnpm.sh exec turbo run typecheck test --continue --output-logs=full
+bash scripts/pnpm.sh exec turbo run typecheck test --continue --concurrency=2 --output-logs=full
 status=$?
 node scripts/test-summary.mjs "$status"
 summary=$?
