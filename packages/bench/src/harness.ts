@@ -1,4 +1,25 @@
-/** Timing helpers: the median of several runs, each after a warm-up. */
+/** Timing helpers (medians of several runs after warm-up) and the markdown tables the benchmarks produce. */
+
+/** A result table: printed as the run goes, and written into the report. */
+export interface Table {
+  readonly title: string;
+  readonly header: readonly string[];
+  readonly rows: readonly (readonly string[])[];
+  /** One paragraph under the table: how it was measured, what to keep in mind. */
+  readonly note?: string;
+}
+
+/** Collects the previous run's garbage outside the timed region (a no-op without `--expose-gc`). */
+export function collectGarbage(): void {
+  (globalThis as { gc?: () => void }).gc?.();
+}
+
+/** The median of `xs` (the upper one for an even count). */
+export function median(xs: readonly number[]): number {
+  if (xs.length === 0) throw new RangeError('median of nothing');
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)]!;
+}
 
 /** Median wall time in ms of `runs` calls of `fn` (after `warmup` untimed calls); `setup` runs untimed before each call. */
 export function medianMs<T>(fn: (state: T) => void, setup: () => T, runs: number, warmup = 1): number {
@@ -6,13 +27,26 @@ export function medianMs<T>(fn: (state: T) => void, setup: () => T, runs: number
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const state = setup();
-    (globalThis as { gc?: () => void }).gc?.();
+    collectGarbage();
     const t0 = performance.now();
     fn(state);
     times.push(performance.now() - t0);
   }
-  times.sort((a, b) => a - b);
-  return times[Math.floor(times.length / 2)]!;
+  return median(times);
+}
+
+/**
+ * Median of `runs` results of the async measurement `measure` (which times itself and returns a
+ * number), after `warmup` untimed calls: for benchmarks with I/O, where setup and teardown are async.
+ */
+export async function medianOf(measure: () => Promise<number>, runs: number, warmup = 1): Promise<number> {
+  for (let i = 0; i < warmup; i++) await measure();
+  const xs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    collectGarbage();
+    xs.push(await measure());
+  }
+  return median(xs);
 }
 
 /** Mean time per operation in µs of `ops` calls of `op(i)`, median over `runs` rounds. */
@@ -23,15 +57,20 @@ export function perOpUs(op: (i: number) => void, ops: number, runs = 5): number 
   return (ms * 1000) / ops;
 }
 
-/** `n` formatted as millions per second given a count and a time in ms. */
-export function mps(count: number, ms: number): string {
-  return `${(count / ms / 1000).toFixed(2)} M/s`;
+/** Millions per second given a count and a time in ms. */
+export function millionsPerSecond(count: number, ms: number): number {
+  return count / ms / 1000;
 }
 
-/** Prints a markdown table. */
-export function table(title: string, header: string[], rows: string[][]): void {
-  console.log(`\n### ${title}\n`);
-  console.log(`| ${header.join(' | ')} |`);
-  console.log(`| ${header.map(() => '---').join(' | ')} |`);
-  for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+/** `count` in `ms` formatted as millions per second. */
+export function mps(count: number, ms: number): string {
+  return `${millionsPerSecond(count, ms).toFixed(2)} M/s`;
+}
+
+/** A table as markdown. */
+export function renderTable(t: Table): string {
+  const lines = [`### ${t.title}`, '', `| ${t.header.join(' | ')} |`, `| ${t.header.map(() => '---').join(' | ')} |`];
+  for (const r of t.rows) lines.push(`| ${r.join(' | ')} |`);
+  if (t.note !== undefined) lines.push('', t.note);
+  return lines.join('\n');
 }

@@ -5,12 +5,12 @@ import { blake3 } from '@rotortree/hasher-blake3';
 import { hashInto as jitHashInto } from 'blake3-jit';
 
 /** Our backends that load on this machine, fastest first as `blake3()` would pick. */
-export function ourHashers(): { name: string; hasher: Hasher }[] {
-  const out: { name: string; hasher: Hasher }[] = [];
+export function ourHashers(): { key: string; name: string; hasher: Hasher }[] {
+  const out: { key: string; name: string; hasher: Hasher }[] = [];
   for (const backend of ['native', 'wasm', 'js'] as const) {
     try {
       const hasher = blake3({ backend });
-      out.push({ name: `rotortree (${hasher.backend})`, hasher });
+      out.push({ key: hasher.backend ?? backend, name: `rotortree (${hasher.backend})`, hasher });
     } catch {
       // not available in this build or on this machine
     }

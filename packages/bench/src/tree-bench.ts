@@ -3,28 +3,31 @@ import { LeanIMT, verifyProof } from '@rotortree/core';
 import type { Hasher } from '@rotortree/core';
 import { LeanIMT as ZkLeanIMT } from '@zk-kit/lean-imt';
 import { hash as jitHash } from 'blake3-jit';
-import { medianMs, mps, perOpUs, table } from './harness.js';
+import { medianMs, millionsPerSecond, mps, perOpUs } from './harness.js';
 import { jitPerCallHasher, ourHashers } from './hashers.js';
+import { makeLeaves } from './leaves.js';
+import type { BenchContext } from './results.js';
 
-function makeLeaves(count: number): Uint8Array {
-  const flat = new Uint8Array(count * 32);
-  const view = new DataView(flat.buffer);
-  for (let i = 0; i < count; i++) view.setUint32(i * 32, i + 1, true);
-  return flat;
-}
+/** The branching factors of the insertMany table (and the chart). */
+export const TREE_NS = [2, 4, 8, 16] as const;
 
-export function treeBench(quick: boolean): void {
+export function treeBench(ctx: BenchContext): void {
+  const { quick, results } = ctx;
   const size = quick ? 1 << 16 : 1 << 20;
   const runs = quick ? 3 : 5;
   const leaves = makeLeaves(size);
-  const candidates: { name: string; hasher: Hasher }[] = [...ourHashers(), { name: 'rotortree + blake3-jit per call', hasher: jitPerCallHasher() }];
+  const candidates: { key: string; name: string; hasher: Hasher }[] = [...ourHashers(), { key: 'jit', name: 'rotortree + blake3-jit per call', hasher: jitPerCallHasher() }];
+  const defaultKey = candidates[0]!.key;
 
   // insertMany of the whole set, per N.
   const rows: string[][] = [];
-  for (const { name, hasher } of candidates) {
+  for (const { key, name, hasher } of candidates) {
+    const slow = key === 'js';
     const row = [name];
-    for (const n of [2, 4, 8, 16]) {
-      const ms = medianMs((t: LeanIMT) => t.insertMany(leaves), () => new LeanIMT({ hasher, n, maxDepth: 32 }), name.includes('(js)') ? 1 : runs, name.includes('(js)') ? 0 : 1);
+    for (const n of TREE_NS) {
+      const ms = medianMs((t: LeanIMT) => t.insertMany(leaves), () => new LeanIMT({ hasher, n, maxDepth: 32 }), slow ? 1 : runs, slow ? 0 : 1);
+      results.metric(`tree.insertMany.${key}.N${n}`, millionsPerSecond(size, ms));
+      if (key === defaultKey) results.metric(`tree.insertMany.N${n}`, millionsPerSecond(size, ms));
       row.push(`${ms.toFixed(1)} ms (${mps(size, ms)})`);
     }
     rows.push(row);
@@ -38,14 +41,21 @@ export function treeBench(quick: boolean): void {
   };
   const leafArray = Array.from({ length: size }, (_, i) => leaves.subarray(i * 32, i * 32 + 32));
   const zkMs = medianMs((t: ZkLeanIMT<Uint8Array>) => t.insertMany(leafArray), () => new ZkLeanIMT<Uint8Array>(zkHash), quick ? 2 : 3, 1);
+  results.metric('tree.insertMany.zk.N2', millionsPerSecond(size, zkMs));
   rows.push(['@zk-kit/lean-imt 2.2.5 + blake3-jit', `${zkMs.toFixed(1)} ms (${mps(size, zkMs)})`, '-', '-', '-']);
-  table(`insertMany of ${size} leaves (BLAKE3), median of ${runs}`, ['tree', 'N=2', 'N=4', 'N=8', 'N=16'], rows);
+  results.table({
+    title: `insertMany of ${size} leaves (BLAKE3) into an empty tree`,
+    header: ['tree', ...TREE_NS.map((n) => `N=${n}`)],
+    rows,
+    note: `Median of ${runs} runs after a warm-up run (the pure-JS reference: one run). @zk-kit/lean-imt is binary only.`,
+  });
 
   // One-by-one inserts and proofs, N=4.
   const singles = quick ? 1 << 14 : 1 << 17;
+  const proofOps = quick ? 5_000 : 50_000;
   const proofRows: string[][] = [];
-  for (const { name, hasher } of candidates) {
-    if (name.includes('(js)') && !quick) continue; // the reference is far too slow for 1M-leaf proof runs
+  for (const { key, name, hasher } of candidates) {
+    if (key === 'js' && !quick) continue; // the reference is far too slow for 1M-leaf proof runs
     const insMs = medianMs((t: LeanIMT) => {
       for (let i = 0; i < singles; i++) t.insert(leaves.subarray(i * 32, i * 32 + 32));
     }, () => new LeanIMT({ hasher, n: 4, maxDepth: 32 }), runs);
@@ -54,20 +64,33 @@ export function treeBench(quick: boolean): void {
     const snap = tree.snapshot();
     const root = snap.root!;
     const idx = (i: number): number => (i * 2654435761) % size;
-    const genUs = perOpUs((i) => snap.generateProof(idx(i)), 20000);
+    const genUs = perOpUs((i) => snap.generateProof(idx(i)), proofOps, runs);
     const proofs = Array.from({ length: 1000 }, (_, i) => snap.generateProof(idx(i)));
     let ok = true;
     const verUs = perOpUs((i) => {
       ok = verifyProof(hasher, proofs[i % 1000]!, { root, size }) && ok;
-    }, 20000);
+    }, proofOps, runs);
     if (!ok) throw new Error(`${name}: a proof failed to verify`);
-    proofRows.push([name, `${(singles / insMs / 1000).toFixed(2)} M/s`, `${genUs.toFixed(2)} µs`, `${verUs.toFixed(2)} µs`]);
+    results.metric(`tree.insert.${key}.N4`, millionsPerSecond(singles, insMs));
+    results.metric(`proof.generate.${key}`, genUs);
+    results.metric(`proof.verify.${key}`, verUs);
+    if (key === defaultKey) {
+      results.metric('tree.insert.N4', millionsPerSecond(singles, insMs));
+      results.metric('proof.generate', genUs);
+      results.metric('proof.verify', verUs);
+    }
+    proofRows.push([name, mps(singles, insMs), `${genUs.toFixed(2)} µs`, `${verUs.toFixed(2)} µs`]);
   }
   const zkTree = new ZkLeanIMT<Uint8Array>(zkHash, leafArray);
   const zkGen = perOpUs((i) => zkTree.generateProof((i * 2654435761) % size), quick ? 20 : 50, 3);
   const zkInsMs = medianMs((t: ZkLeanIMT<Uint8Array>) => {
     for (let i = 0; i < singles; i++) t.insert(leafArray[i]!);
   }, () => new ZkLeanIMT<Uint8Array>(zkHash), 3);
-  proofRows.push(['@zk-kit/lean-imt + blake3-jit (N=2)', `${(singles / zkInsMs / 1000).toFixed(2)} M/s`, `${zkGen.toFixed(2)} µs`, 'n/a (compares Uint8Array with ===)']);
-  table(`N=4: one-by-one insert (${singles} into an empty tree), proof generation and verification (tree of ${size})`, ['tree', 'insert', 'generateProof', 'verifyProof'], proofRows);
+  proofRows.push(['@zk-kit/lean-imt + blake3-jit (N=2)', mps(singles, zkInsMs), `${zkGen.toFixed(2)} µs`, 'n/a (compares Uint8Array with ===)']);
+  results.table({
+    title: `N=4: one-by-one insert (${singles} into an empty tree), proof generation and verification (tree of ${size})`,
+    header: ['tree', 'insert', 'generateProof', 'verifyProof'],
+    rows: proofRows,
+    note: `Medians of ${runs} rounds after a warm-up round; proofs of pseudo-random leaves, ${proofOps} per round; verification binds root and size.`,
+  });
 }
