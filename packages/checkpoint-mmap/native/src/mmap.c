@@ -134,6 +134,9 @@ static napi_value map_read_only(napi_env env, napi_callback_info info) {
   size_t maplen = (size_t)length + delta;
   void *base = mmap(NULL, maplen, PROT_READ, MAP_SHARED, (int)fd, (off_t)aligned);
   if (base == MAP_FAILED) return throw_errno(env, "mmap", errno);
+  /* Tree reads are random (proofs, getNode): without this hint each fault maps and reads ahead a
+   * whole window around the page, and resident memory grows far past what was touched. */
+  (void)madvise(base, maplen, MADV_RANDOM);
 
   mapping *m = (mapping *)malloc(sizeof *m);
   if (m == NULL) {

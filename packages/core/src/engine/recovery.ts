@@ -158,12 +158,15 @@ function insertOrCorrupt(tree: LeanIMT, flat: Uint8Array, seq: number): void {
   }
 }
 
+/** Leaves gathered from small replayed records before one `insertMany` (1 MiB, allocated once). */
+const GATHER_LEAVES = 1 << 15;
+
 /** Gathers replayed records into one flat buffer and inserts them in large batches. */
 class ReplayBatcher {
   records = 0;
   lastSeq: number;
   readonly #tree: LeanIMT;
-  #buf = new Uint8Array(64 * 1024);
+  readonly #buf = new Uint8Array(GATHER_LEAVES * NODE_SIZE);
   #len = 0;
 
   constructor(tree: LeanIMT, afterSeq: number) {
@@ -180,12 +183,11 @@ class ReplayBatcher {
     }
     this.lastSeq = seq;
     this.records++;
-    if (this.#len + leaves.length > REPLAY_BATCH_LEAVES * NODE_SIZE) this.drain();
-    if (leaves.length >= REPLAY_BATCH_LEAVES * NODE_SIZE) {
-      insertOrCorrupt(this.#tree, leaves, seq);
+    if (this.#len + leaves.length > this.#buf.length) this.drain();
+    if (leaves.length >= this.#buf.length) {
+      insertOrCorrupt(this.#tree, leaves, seq); // a big record goes in as it is
       return;
     }
-    if (this.#len + leaves.length > this.#buf.length) this.#grow(this.#len + leaves.length);
     this.#buf.set(leaves, this.#len);
     this.#len += leaves.length;
   }
@@ -195,13 +197,5 @@ class ReplayBatcher {
     if (this.#len === 0) return;
     insertOrCorrupt(this.#tree, this.#buf.subarray(0, this.#len), this.lastSeq);
     this.#len = 0;
-  }
-
-  #grow(min: number): void {
-    let cap = this.#buf.length;
-    while (cap < min) cap *= 2;
-    const next = new Uint8Array(Math.min(cap, REPLAY_BATCH_LEAVES * NODE_SIZE));
-    next.set(this.#buf.subarray(0, this.#len));
-    this.#buf = next;
   }
 }

@@ -152,7 +152,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       const pos = digits[k]!;
       counts[k] = pos;
       if (pos > 0) {
-        const words = levels[k]!.words[chunkAt[k]!]!;
+        const words = levels[k]!.wordsAt(chunkAt[k]!);
         let w = (withinAt[k]! - pos) * 8;
         const end = w + pos * 8;
         while (w < end) sibWords[sw++] = words[w++]!;
@@ -174,7 +174,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       const idx = pathIdx[k + 1]!;
       const up = levels[k + 1]!;
       up.reserve(idx + 1);
-      const words = up.words[chunkAt[k + 1]!]!;
+      const words = up.wordsAt(chunkAt[k + 1]!);
       const w = withinAt[k + 1]! * 8;
       const o = k * 8;
       words[w] = outWords[o]!;

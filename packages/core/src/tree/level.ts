@@ -32,8 +32,12 @@ export class Level {
    * larger copy holding the same bytes for every node that snapshots can read.
    */
   readonly chunks: Uint8Array[] = [];
-  /** The same chunks as 32-bit words (8 per node): the hot paths copy nodes word by word. */
-  readonly words: Int32Array[] = [];
+  /**
+   * The same chunks as 32-bit words (8 per node): the hot paths copy nodes word by word. Made on
+   * first use (see {@link wordsAt}): a tree restored from a checkpoint adopts many chunks it may never
+   * write near, and opening should not pay for a view per chunk.
+   */
+  readonly #words: (Int32Array | undefined)[] = [];
   /** Nodes this level can hold without allocating. */
   capacity = 0;
 
@@ -52,7 +56,7 @@ export class Level {
     for (const view of views) {
       if (view.length !== bytes || view.byteOffset % 4 !== 0) throw new RangeError(`an adopted chunk must be ${bytes} bytes, 4-byte aligned`);
       this.chunks.push(view);
-      this.words.push(new Int32Array(view.buffer, view.byteOffset, bytes / 4));
+      this.#words.push(undefined);
     }
     this.capacity = views.length * this.chunkNodes;
   }
@@ -67,7 +71,7 @@ export class Level {
     if (view.length !== bytes || view.byteOffset % 4 !== 0) throw new RangeError(`a swapped-in chunk must be ${bytes} bytes, 4-byte aligned`);
     if (this.chunks[c]?.length !== bytes) throw new RangeError(`chunk ${c} is not a full chunk`);
     this.chunks[c] = view;
-    this.words[c] = new Int32Array(view.buffer, view.byteOffset, bytes / 4);
+    this.#words[c] = undefined;
   }
 
   /** Makes room for `nodes` nodes. */
@@ -85,7 +89,7 @@ export class Level {
       const grown = new Uint8Array(Math.min(cap, cn) * NODE);
       grown.set(last);
       chunks[lastIdx] = grown;
-      this.words[lastIdx] = new Int32Array(grown.buffer);
+      this.#words[lastIdx] = undefined;
     }
     this.capacity = (chunks.length - 1) * cn + (chunks[chunks.length - 1]?.length ?? 0) / NODE;
     while (this.capacity < nodes) {
@@ -95,9 +99,20 @@ export class Level {
       cap = Math.min(cap, cn);
       const chunk = new Uint8Array(cap * NODE);
       chunks.push(chunk);
-      this.words.push(new Int32Array(chunk.buffer));
+      this.#words.push(undefined);
       this.capacity = (chunks.length - 1) * cn + cap;
     }
+  }
+
+  /** Chunk `c` as 32-bit words. */
+  wordsAt(c: number): Int32Array {
+    let words = this.#words[c];
+    if (words === undefined) {
+      const chunk = this.chunks[c]!;
+      words = new Int32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
+      this.#words[c] = words;
+    }
+    return words;
   }
 
   /** The chunk holding node `index`. */
