@@ -77,3 +77,40 @@ describe('engine tiering over checkpoint-mmap', () => {
     });
   }
 });
+
+describe('engine verifyCheckpoint over checkpoint-mmap', () => {
+  it('a damaged settled leaf in a segment is CORRUPTION with verifyCheckpoint (whole-chunk comparison)', async () => {
+    const { readdirSync, openSync, readSync, writeSync, closeSync } = await import('node:fs');
+    const dir = mkdtempSync(join(tmpdir(), 'rotortree-verify-'));
+    dirs.push(dir);
+    const cn = chunkNodesFor(4);
+    const tree = await open(dir, 0, 'auto');
+    tree.insertMany(leaves(cn * 6 + 3));
+    await tree.checkpoint();
+    await tree.close();
+    const segment = readdirSync(dir).find((f) => f.startsWith('seg-'));
+    expect(segment).toBeDefined();
+    const fd = openSync(join(dir, segment!), 'r+');
+    const byte = new Uint8Array(1);
+    readSync(fd, byte, 0, 1, 100);
+    byte[0]! ^= 0x40;
+    writeSync(fd, byte, 0, 1, 100);
+    closeSync(fd);
+    let code: string | undefined;
+    try {
+      const verified = await RotorTree.open({
+        hasher,
+        n: 4,
+        maxDepth: 20,
+        wal: fsWal({ dir }),
+        checkpoints: mmapCheckpointStore({ dir }),
+        flushPolicy: { kind: 'manual' },
+        verifyCheckpoint: true,
+      });
+      await verified.close();
+    } catch (err) {
+      code = (err as { code?: string }).code;
+    }
+    expect(code).toBe('CORRUPTION');
+  });
+});

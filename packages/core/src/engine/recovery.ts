@@ -8,6 +8,8 @@ import { RotorTreeError, isRotorTreeError } from '../errors.js';
 import type { CheckpointStore, StoredCheckpoint } from '../persistence/checkpoint-store.js';
 import type { Wal, WalConfig } from '../persistence/wal.js';
 import type { LeanIMT } from '../tree/lean-imt.js';
+import { chunkNodesFor } from '../tree/level.js';
+import type { ChunkSource, TreeView } from '../tree/view.js';
 
 /** What recovery found. */
 export interface RecoveryReport {
@@ -88,11 +90,33 @@ function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: bool
     const batch = new Uint8Array(Math.min(size, REPLAY_BATCH_LEAVES) * NODE_SIZE);
     for (let start = 0; start < size; start += REPLAY_BATCH_LEAVES) {
       const count = Math.min(REPLAY_BATCH_LEAVES, size - start);
-      for (let i = 0; i < count; i++) view.readNode(0, start + i, batch, i * NODE_SIZE);
+      readNodes(view, 0, start, count, batch);
       insertOrCorrupt(tree, batch.subarray(0, count * NODE_SIZE), stored.seq);
     }
   }
   verifyLevels(tree, stored);
+}
+
+/** The view's settled chunks of `level` (none if it offers no chunk access). */
+function chunksOf(view: TreeView & Partial<ChunkSource>, level: number, chunkNodes: number): readonly Uint8Array[] {
+  return view.settledChunks === undefined ? [] : view.settledChunks(level, chunkNodes);
+}
+
+/** Copies nodes [start, start + count) of `level` into `out`: whole chunks where the view offers them. */
+function readNodes(view: TreeView & Partial<ChunkSource>, level: number, start: number, count: number, out: Uint8Array): void {
+  const cn = chunkNodesFor(view.n);
+  const chunks = chunksOf(view, level, cn);
+  for (let i = 0; i < count; ) {
+    const index = start + i;
+    const chunk = chunks[index / cn];
+    if (chunk !== undefined && index % cn === 0 && count - i >= cn) {
+      out.set(chunk, i * NODE_SIZE);
+      i += cn;
+    } else {
+      view.readNode(level, index, out, i * NODE_SIZE);
+      i++;
+    }
+  }
 }
 
 /**
@@ -127,12 +151,24 @@ function verifyLevels(tree: LeanIMT, stored: StoredCheckpoint): void {
   }
   const a = new Uint8Array(NODE_SIZE);
   const b = new Uint8Array(NODE_SIZE);
+  const ours = tree.snapshot();
+  const cn = chunkNodesFor(tree.n);
   for (let k = 0; k <= tree.depth; k++) {
     const len = tree.levelLength(k);
     if (view.levelLength(k) !== len) {
       throw new RotorTreeError('CORRUPTION', `checkpoint level ${k} holds ${view.levelLength(k)} nodes, expected ${len}`, { file: 'checkpoint', seq: stored.seq });
     }
-    for (let i = 0; i < len; i++) {
+    // Whole chunks where both sides offer them, then node by node.
+    const mine = ours.settledChunks(k, cn);
+    const theirs = chunksOf(view, k, cn);
+    const whole = Math.min(mine.length, theirs.length);
+    for (let c = 0; c < whole; c++) {
+      const at = firstDifference(mine[c]!, theirs[c]!);
+      if (at >= 0) {
+        throw new RotorTreeError('CORRUPTION', `checkpoint node ${c * cn + Math.floor(at / NODE_SIZE)} of level ${k} does not match its leaves`, { file: 'checkpoint', seq: stored.seq });
+      }
+    }
+    for (let i = whole * cn; i < len; i++) {
       tree.readNode(k, i, a, 0);
       view.readNode(k, i, b, 0);
       if (!sameNode(a, 0, b, 0)) {
@@ -140,6 +176,20 @@ function verifyLevels(tree: LeanIMT, stored: StoredCheckpoint): void {
       }
     }
   }
+}
+
+/** Index of the first byte where two equal-length buffers differ, or -1. */
+function firstDifference(a: Uint8Array, b: Uint8Array): number {
+  if (a.length !== b.length) return 0;
+  const aligned = a.byteOffset % 4 === 0 && b.byteOffset % 4 === 0 && a.length % 4 === 0;
+  if (aligned) {
+    const wa = new Int32Array(a.buffer, a.byteOffset, a.length / 4);
+    const wb = new Int32Array(b.buffer, b.byteOffset, b.length / 4);
+    for (let i = 0; i < wa.length; i++) if (wa[i] !== wb[i]) return i * 4;
+    return -1;
+  }
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return i;
+  return -1;
 }
 
 function sameNode(a: Uint8Array, aOff: number, b: Uint8Array, bOff: number): boolean {

@@ -257,14 +257,21 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       }
       const level = this.#levels[k]!;
       const cn = level.chunkNodes;
-      let adopted = 0;
-      if (k < pinAboveLevel && view.settledChunks !== undefined) {
-        const views = view.settledChunks(k, cn).slice(0, Math.floor(settled / cn));
+      const views = view.settledChunks === undefined ? [] : view.settledChunks(k, cn).slice(0, Math.floor(settled / cn));
+      let done = 0;
+      if (k < pinAboveLevel) {
         level.adopt(views);
-        adopted = views.length * cn;
+        done = views.length * cn;
+        level.reserve(len);
+      } else {
+        // Pinned: copied into memory, whole chunks at a time where the view offers them.
+        level.reserve(len);
+        for (const chunk of views) {
+          level.write(done, chunk, 0, cn);
+          done += cn;
+        }
       }
-      level.reserve(len);
-      for (let i = adopted; i < len; i++) view.readNode(k, i, level.chunkOf(i), level.offsetOf(i));
+      for (let i = done; i < len; i++) view.readNode(k, i, level.chunkOf(i), level.offsetOf(i));
       this.#lens[k] = len;
     }
     this.#setDepth(depth);
