@@ -7,10 +7,10 @@
  * @module
  */
 import { createRequire } from 'node:module';
+import type { NativeSimdLevel } from '../api.js';
 import type { Blake3Kernel } from '../kernel.js';
 
-/** The SIMD levels of the native kernel, narrowest first. */
-export type NativeSimdLevel = 'scalar' | 'sse41' | 'avx2' | 'avx512';
+export type { NativeSimdLevel } from '../api.js';
 
 /** A native kernel; `simd` tells which SIMD level computes its hashes. */
 export interface NativeBlake3Kernel extends Blake3Kernel {

@@ -3,4 +3,4 @@
  * @module
  */
 export { createWasmKernel, loadWasmKernel } from './wasm-kernel.js';
-export { BLAKE3_WASM_URL, readBlake3Wasm } from './wasm-file.js';
+export { readBlake3Wasm } from './wasm-file.js';

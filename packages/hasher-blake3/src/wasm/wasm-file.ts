@@ -1,16 +1,14 @@
 /**
- * Locates and reads the committed BLAKE3 WASM binary (`wasm/blake3.wasm` at the package root).
+ * The committed BLAKE3 WASM binary, embedded as base64 by `wasm/build.mjs` (no file system needed:
+ * the kernel loads the same way in Node and in browsers).
  * @module
  */
-import { readFileSync } from 'node:fs';
+import { BLAKE3_WASM_BASE64 } from './blake3-wasm-base64.js';
 
-/**
- * URL of `blake3.wasm`. The same relative path works from `src/wasm/*.ts` (tests) and from
- * `dist/wasm/*.js` (published), both two levels below the package root.
- */
-export const BLAKE3_WASM_URL: URL = new URL('../../wasm/blake3.wasm', import.meta.url);
-
-/** The bytes of the committed `blake3.wasm`. */
+/** The bytes of `wasm/blake3.wasm`. */
 export function readBlake3Wasm(): Uint8Array {
-  return readFileSync(BLAKE3_WASM_URL);
+  const binary = (globalThis as unknown as { atob(data: string): string }).atob(BLAKE3_WASM_BASE64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
 }
