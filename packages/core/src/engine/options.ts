@@ -10,8 +10,12 @@ import { assertTreeParams } from '../tree/shape.js';
 /**
  * When buffered WAL records are written and fdatasynced.
  * - `interval` (default, 10 ms): group commit. The first record appended after a flush arms a timer;
- *   when it fires, everything buffered is flushed at once. The timer never keeps the process alive.
+ *   when it fires, everything buffered is flushed at once. An idle timer never keeps the process
+ *   alive; one that a token is waiting for does.
  * - `manual`: nothing is flushed until {@link RotorTree.flush} (or `insertDurable`, or `close`).
+ *
+ * Under both, an `insertMany` of at least 1 MiB of leaves starts a flush itself, before hashing, so
+ * that the disk works while the batch is hashed (its token may resolve without a `flush()` call).
  */
 export type FlushPolicy = { readonly kind: 'interval'; readonly ms: number } | { readonly kind: 'manual' };
 
