@@ -7,6 +7,11 @@ import { RotorTreeError } from './errors.js';
 /** Bytes in one node (leaf or inner). */
 export const NODE_SIZE = 32;
 
+/** Copies one 32-byte node (a loop: cheaper than creating a subarray view for 32 bytes). */
+export function copyNode(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number): void {
+  for (let i = 0; i < NODE_SIZE; i++) dst[dstOffset + i] = src[srcOffset + i]!;
+}
+
 /** Throws `INVALID_NODE` unless `node` is a 32-byte Uint8Array. */
 export function assertNode(node: unknown, what = 'leaf'): asserts node is Uint8Array {
   if (!(node instanceof Uint8Array) || node.length !== NODE_SIZE) {

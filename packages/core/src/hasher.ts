@@ -8,6 +8,7 @@
  * The core decides the tree's shape; the hasher decides the bytes of a parent.
  * @module
  */
+import { NODE_SIZE, copyNode } from './bytes.js';
 
 /**
  * A parent-hash function for the tree. All offsets are byte offsets; every node is 32 bytes.
@@ -105,15 +106,15 @@ export function hashPathWithGroups(
   for (let k = 0; k < levels; k++) {
     const c = counts[k]!;
     if (c === 0) {
-      out.set(cur.subarray(curOff, curOff + 32), k * 32);
+      copyNode(cur, curOff, out, k * NODE_SIZE);
     } else {
-      const len = c * 32;
+      const len = c * NODE_SIZE;
       scratch.set(siblings.subarray(sibOff, sibOff + len), 0);
-      scratch.set(cur.subarray(curOff, curOff + 32), len);
-      hasher.hashGroup(scratch, 0, c + 1, out, k * 32);
+      copyNode(cur, curOff, scratch, len);
+      hasher.hashGroup(scratch, 0, c + 1, out, k * NODE_SIZE);
       sibOff += len;
     }
     cur = out;
-    curOff = k * 32;
+    curOff = k * NODE_SIZE;
   }
 }

@@ -154,26 +154,26 @@ class FsWal implements Wal {
     if (this.running === 0) {
       // Nothing in flight: start now, so that the writes are queued on the libuv pool before this
       // call returns (they proceed while the caller goes on, e.g. hashing the batch they hold).
-      const now = this.track(this.flushNow());
-      this.startedFlush = now;
-      this.chain = now
-        .catch(() => {})
-        .then(() => {
-          if (this.startedFlush === now) this.startedFlush = undefined;
-        });
+      const now = this.track(this.startFlush());
+      this.chain = now.catch(() => {});
       return now;
     }
     const run = this.chain.then(() => {
       this.queuedFlush = undefined;
-      const now = this.flushNow();
-      this.startedFlush = now;
-      return now.finally(() => {
-        if (this.startedFlush === now) this.startedFlush = undefined;
-      });
+      return this.startFlush();
     });
     this.queuedFlush = run;
     this.chain = this.track(run).catch(() => {});
     return run;
+  }
+
+  /** Runs a flush now, known as {@link startedFlush} until it settles. */
+  private startFlush(): Promise<number> {
+    const now = this.flushNow().finally(() => {
+      if (this.startedFlush === now) this.startedFlush = undefined;
+    });
+    this.startedFlush = now;
+    return now;
   }
 
   /** Counts `op` as running until it settles. */

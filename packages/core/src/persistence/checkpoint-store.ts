@@ -17,6 +17,8 @@
  */
 import type { TreeView } from '../tree/view.js';
 
+export { settledLength } from '../tree/shape.js';
+
 /** What a checkpoint must match: a store is never reopened with other values (`CONFIG_MISMATCH`). */
 export interface CheckpointConfig {
   /** Branching factor of the tree. */
@@ -88,12 +90,3 @@ export interface CheckpointStore {
   close(): Promise<void>;
 }
 
-/**
- * Number of settled nodes of `level` in a tree of `size` leaves: floor(size / n^level). Every node
- * before this index can never change again; the node at this index, if the level has one, can.
- */
-export function settledLength(size: number, n: number, level: number): number {
-  let len = size;
-  for (let k = 0; k < level; k++) len = Math.floor(len / n);
-  return len;
-}

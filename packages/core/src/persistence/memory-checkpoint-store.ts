@@ -10,7 +10,7 @@ import { RotorTreeError } from '../errors.js';
 import { depthForSize, levelLengthFor } from '../tree/shape.js';
 import type { TreeView } from '../tree/view.js';
 import type { CheckpointConfig, CheckpointStore, CheckpointStoreCapabilities, StoredCheckpoint } from './checkpoint-store.js';
-import { settledLength } from './checkpoint-store.js';
+import { settledLength } from '../tree/shape.js';
 import type { MemoryCheckpointManifest } from './memory-disk.js';
 import { MemoryDisk, microtaskPause } from './memory-disk.js';
 

@@ -7,9 +7,10 @@
  * @module
  */
 import type { Hasher } from '../hasher.js';
-import { NODE_SIZE, assertNode, flattenLeaves } from '../bytes.js';
+import { hashPathWithGroups } from '../hasher.js';
+import { NODE_SIZE, assertNode, copyNode, flattenLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
-import { Level, copyNode } from './level.js';
+import { Level } from './level.js';
 import { assertTreeParams, capacityFor, depthForSize, levelLengthFor } from './shape.js';
 import { TreeSnapshot } from './snapshot.js';
 import type { ChunkSource, TreeView } from './view.js';
@@ -161,7 +162,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     if (this.hasher.hashPath !== undefined) {
       this.hasher.hashPath(leaf, 0, this.#pathSiblings, counts, newDepth, out);
     } else {
-      this.#hashPathByGroups(leaf, newDepth);
+      hashPathWithGroups(this.hasher, leaf, 0, this.#pathSiblings, counts, newDepth, out, this.#group);
     }
 
     // 2. Commit: the leaf, then each level's new last node.
@@ -348,31 +349,6 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     }
     this.#lens[k + 1] = parentLen;
     return pFirst;
-  }
-
-  /** The path computation of `insert` for hashers without a path kernel. */
-  #hashPathByGroups(leaf: Uint8Array, levels: number): void {
-    const counts = this.#pathCounts;
-    const sib = this.#pathSiblings;
-    const out = this.#pathOut;
-    const group = this.#group;
-    let cur = leaf;
-    let curOff = 0;
-    let sibOff = 0;
-    for (let k = 0; k < levels; k++) {
-      const c = counts[k]!;
-      if (c === 0) {
-        copyNode(cur, curOff, out, k * NODE_SIZE);
-      } else {
-        const len = c * NODE_SIZE;
-        group.set(sib.subarray(sibOff, sibOff + len), 0);
-        copyNode(cur, curOff, group, len);
-        this.hasher.hashGroup(group, 0, c + 1, out, k * NODE_SIZE);
-        sibOff += len;
-      }
-      cur = out;
-      curOff = k * NODE_SIZE;
-    }
   }
 
   /**

@@ -139,8 +139,3 @@ export class Level {
     }
   }
 }
-
-/** Copies one 32-byte node (a loop: cheaper than creating a subarray view for 32 bytes). */
-export function copyNode(src: Uint8Array, srcOffset: number, dst: Uint8Array, dstOffset: number): void {
-  for (let i = 0; i < NODE; i++) dst[dstOffset + i] = src[srcOffset + i]!;
-}

@@ -22,6 +22,16 @@ export function levelLengthFor(size: number, n: number, level: number): number {
   return len;
 }
 
+/**
+ * Number of settled nodes of `level` in a tree of `size` leaves: floor(size / n^level). Every node
+ * before this index can never change again; the node at this index, if the level has one, can.
+ */
+export function settledLength(size: number, n: number, level: number): number {
+  let len = size;
+  for (let k = 0; k < level; k++) len = Math.floor(len / n);
+  return len;
+}
+
 /** N^maxDepth, saturated at Number.MAX_SAFE_INTEGER. */
 export function capacityFor(n: number, maxDepth: number): number {
   let cap = 1;

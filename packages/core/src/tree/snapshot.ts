@@ -3,12 +3,12 @@
  * copy is needed): O(depth) to take, and later inserts never change what it reads.
  * @module
  */
-import { NODE_SIZE } from '../bytes.js';
+import { NODE_SIZE, copyNode } from '../bytes.js';
 import type { Hasher } from '../hasher.js';
 import { RotorTreeError } from '../errors.js';
 import type { ConsistencyProof, InclusionProof } from '../proof/index.js';
 import { generateConsistencyProof, generateProof } from '../proof/index.js';
-import { copyNode } from './level.js';
+import { settledLength } from './shape.js';
 import type { ChunkSource, TreeView } from './view.js';
 
 /** The chunk storage of one level as a snapshot sees it. */
@@ -69,12 +69,8 @@ export class TreeSnapshot implements TreeView, ChunkSource {
       copyNode(this.#lastNodes, level * NODE_SIZE, out, outOffset);
       return;
     }
-    const lvl = this.#levels[level]!;
-    const cn = lvl.chunkNodes;
-    const chunk = lvl.chunks[Math.floor(index / cn)]!;
-    // A chunk adopted from a checkpoint store is detached (length 0) once the store is closed.
-    if (chunk.length === 0) throw new RotorTreeError('CLOSED', 'this snapshot reads checkpoint files that were closed');
-    copyNode(chunk, (index % cn) * NODE_SIZE, out, outOffset);
+    const cn = this.#levels[level]!.chunkNodes;
+    copyNode(this.#chunkHolding(level, index), (index % cn) * NODE_SIZE, out, outOffset);
   }
 
   /**
@@ -84,9 +80,7 @@ export class TreeSnapshot implements TreeView, ChunkSource {
   settledChunks(level: number, chunkNodes: number): readonly Uint8Array[] {
     const lvl = this.#levels[level];
     if (lvl === undefined || chunkNodes !== lvl.chunkNodes) return [];
-    let settled = this.size;
-    for (let k = 0; k < level; k++) settled = Math.floor(settled / this.n);
-    const full = Math.floor(settled / chunkNodes);
+    const full = Math.floor(settledLength(this.size, this.n, level) / chunkNodes);
     const out: Uint8Array[] = [];
     for (let c = 0; c < full; c++) {
       const chunk = lvl.chunks[c]!;
@@ -104,12 +98,17 @@ export class TreeSnapshot implements TreeView, ChunkSource {
       this.readNode(level, index, out, 0);
       return out;
     }
+    const off = (index % this.#levels[level]!.chunkNodes) * NODE_SIZE;
+    return this.#chunkHolding(level, index).slice(off, off + NODE_SIZE); // one native copy: cheaper than allocating and a byte loop
+  }
+
+  /** The shared chunk holding node `index` of `level` (a node before the level's last one). */
+  #chunkHolding(level: number, index: number): Uint8Array {
     const lvl = this.#levels[level]!;
-    const cn = lvl.chunkNodes;
-    const chunk = lvl.chunks[Math.floor(index / cn)]!;
+    const chunk = lvl.chunks[Math.floor(index / lvl.chunkNodes)]!;
+    // A chunk adopted from a checkpoint store is detached (length 0) once the store is closed.
     if (chunk.length === 0) throw new RotorTreeError('CLOSED', 'this snapshot reads checkpoint files that were closed');
-    const off = (index % cn) * NODE_SIZE;
-    return chunk.slice(off, off + NODE_SIZE); // one native copy: cheaper than allocating and a byte loop
+    return chunk;
   }
 
   /** The inclusion proof of leaf `index`. Throws `INDEX_OUT_OF_RANGE`. */
