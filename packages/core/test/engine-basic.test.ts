@@ -4,26 +4,8 @@ import { memoryWal } from '../src/persistence/memory-wal.js';
 import { MemoryDisk } from '../src/persistence/memory-disk.js';
 import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
 import type { Wal } from '../src/persistence/wal.js';
-import { RotorTreeError } from '../src/errors.js';
 import { leaf, naiveRoot, testHasher } from './support/naive-tree.js';
-
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof RotorTreeError ? err.code : `non-RotorTreeError ${String(err)}`;
-  }
-  return undefined;
-};
-
-const rejection = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof RotorTreeError ? err.code : `non-RotorTreeError ${String(err)}`;
-  }
-  return undefined;
-};
+import { codeOf, rejectionCode } from './support/outcomes.js';
 
 /** Lets every pending microtask and one macrotask turn run. */
 const settle = () => new Promise<void>((r) => setTimeout(r, 0));
@@ -65,11 +47,11 @@ describe('RotorTree: write path', () => {
     const tree = await RotorTree.open({ hasher: testHasher, n: 2, maxDepth: 2, wal, flushPolicy: { kind: 'manual' } });
     tree.insert(leaf(0));
     const root = tree.root;
-    expect(code(() => tree.insert(new Uint8Array(31)))).toBe('INVALID_NODE');
-    expect(code(() => tree.insertMany([]))).toBe('EMPTY_BATCH');
-    expect(code(() => tree.insertMany(new Uint8Array(40)))).toBe('INVALID_NODE');
-    expect(code(() => tree.insertMany([leaf(1), new Uint8Array(3)]))).toBe('INVALID_NODE');
-    expect(code(() => tree.insertMany([leaf(1), leaf(2), leaf(3), leaf(4)]))).toBe('MAX_DEPTH_EXCEEDED');
+    expect(codeOf(() => tree.insert(new Uint8Array(31)))).toBe('INVALID_NODE');
+    expect(codeOf(() => tree.insertMany([]))).toBe('EMPTY_BATCH');
+    expect(codeOf(() => tree.insertMany(new Uint8Array(40)))).toBe('INVALID_NODE');
+    expect(codeOf(() => tree.insertMany([leaf(1), new Uint8Array(3)]))).toBe('INVALID_NODE');
+    expect(codeOf(() => tree.insertMany([leaf(1), leaf(2), leaf(3), leaf(4)]))).toBe('MAX_DEPTH_EXCEEDED');
     expect(tree.root).toEqual(root);
     expect(tree.size).toBe(1);
     expect(tree.seq).toBe(1);
@@ -77,7 +59,7 @@ describe('RotorTree: write path', () => {
     expect(wal.disk.durableWalSeqs()).toEqual([1]);
     // The next good insert still gets seq 2.
     expect(tree.insertMany([leaf(1), leaf(2), leaf(3)]).token.seq).toBe(2);
-    expect(code(() => tree.insert(leaf(4)))).toBe('MAX_DEPTH_EXCEEDED');
+    expect(codeOf(() => tree.insert(leaf(4)))).toBe('MAX_DEPTH_EXCEEDED');
     await tree.close();
   });
 
@@ -203,19 +185,19 @@ describe('RotorTree: close', () => {
     await c1;
     await r.token.wait();
     expect(wal.disk.durableWalSeqs()).toEqual([1]);
-    expect(code(() => tree.insert(leaf(1)))).toBe('CLOSED');
-    expect(code(() => tree.insertMany([leaf(1)]))).toBe('CLOSED');
-    expect(code(() => tree.snapshot())).toBe('CLOSED');
-    expect(await rejection(tree.flush())).toBe('CLOSED');
-    expect(await rejection(tree.checkpoint())).toBe('CLOSED');
-    expect(await rejection(tree.insertDurable(leaf(1)))).toBe('CLOSED');
+    expect(codeOf(() => tree.insert(leaf(1)))).toBe('CLOSED');
+    expect(codeOf(() => tree.insertMany([leaf(1)]))).toBe('CLOSED');
+    expect(codeOf(() => tree.snapshot())).toBe('CLOSED');
+    expect(await rejectionCode(tree.flush())).toBe('CLOSED');
+    expect(await rejectionCode(tree.checkpoint())).toBe('CLOSED');
+    expect(await rejectionCode(tree.insertDurable(leaf(1)))).toBe('CLOSED');
     await tree.close();
   });
 
   it('releases the WAL lock, so the same WAL disk can be reopened', async () => {
     const wal = memoryWal();
     const tree = await manual(wal);
-    expect(await rejection(manual(memoryWal({ disk: wal.disk })))).toBe('FILE_LOCKED');
+    expect(await rejectionCode(manual(memoryWal({ disk: wal.disk })))).toBe('FILE_LOCKED');
     await tree.close();
     const again = await manual(memoryWal({ disk: wal.disk }));
     await again.close();
@@ -225,7 +207,7 @@ describe('RotorTree: close', () => {
     const wal = memoryWal();
     await (await manual(wal)).close();
     const other = RotorTree.open({ hasher: testHasher, n: 2, maxDepth: 10, wal: memoryWal({ disk: wal.disk }) });
-    expect(await rejection(other)).toBe('CONFIG_MISMATCH');
+    expect(await rejectionCode(other)).toBe('CONFIG_MISMATCH');
     // The failed open released what it took.
     await (await manual(memoryWal({ disk: wal.disk }))).close();
   });

@@ -7,14 +7,8 @@ import { MemoryDisk } from '../src/persistence/memory-disk.js';
 import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
 import { memoryWal } from '../src/persistence/memory-wal.js';
 import { RotorTreeError } from '../src/errors.js';
-import type { TreeView } from '../src/tree/view.js';
-import { leaf, naiveLevels, naiveRoot, testHasher } from './support/naive-tree.js';
-
-function leavesOf(view: TreeView): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < view.size; i++) out.push(view.getNode(0, i));
-  return out;
-}
+import { leaf, leavesOfView, naiveLevels, naiveRoot, testHasher } from './support/naive-tree.js';
+import { rejectionCode } from './support/outcomes.js';
 
 function open(disk: MemoryDisk, n: number, checkpointPolicy: CheckpointPolicy = { kind: 'manual' }, verifyCheckpoint = false) {
   return RotorTree.open({
@@ -28,15 +22,6 @@ function open(disk: MemoryDisk, n: number, checkpointPolicy: CheckpointPolicy = 
     verifyCheckpoint,
   });
 }
-
-const codeOf = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof RotorTreeError ? err.code : `non-RotorTreeError ${String(err)}`;
-  }
-  return undefined;
-};
 
 describe('settledLength', () => {
   it('counts the nodes whose subtree is full', () => {
@@ -68,7 +53,7 @@ describe('RotorTree: checkpoints', () => {
     expect(again.root).toEqual(root);
     const expected = Array.from({ length: 14 }, (_, i) => leaf(i));
     expect(again.root).toEqual(naiveRoot(expected, 3));
-    expect(leavesOf(again.snapshot())).toEqual(expected);
+    expect(leavesOfView(again.snapshot())).toEqual(expected);
     expect(again.insert(leaf(14)).token.seq).toBe(13);
     await again.close();
   });
@@ -140,7 +125,7 @@ describe('RotorTree: checkpoints', () => {
     tree.insert(leaf(1));
     tree.insert(leaf(2));
     store.failNextWrite();
-    expect(await codeOf(tree.checkpoint())).toBe('IO');
+    expect(await rejectionCode(tree.checkpoint())).toBe('IO');
     expect(tree.lastCheckpointError).toBeInstanceOf(RotorTreeError);
     expect(tree.checkpointSeq).toBe(1);
     expect(tree.poisoned).toBe(false);
@@ -149,7 +134,7 @@ describe('RotorTree: checkpoints', () => {
     await tree.close();
     const again = await open(disk, 2, { kind: 'manual' }, true);
     expect(again.recovery).toMatchObject({ checkpointSeq: 1, replayedRecords: 3 });
-    expect(leavesOf(again.snapshot())).toEqual([leaf(0), leaf(1), leaf(2), leaf(3)]);
+    expect(leavesOfView(again.snapshot())).toEqual([leaf(0), leaf(1), leaf(2), leaf(3)]);
     // The next checkpoint works and drops the leftovers of the failed one.
     await again.checkpoint();
     expect(again.lastCheckpointError).toBeUndefined();
@@ -189,14 +174,14 @@ describe('RotorTree: checkpoints', () => {
     await tree.close();
     // Flip a byte of a settled inner node (level 1, node 0): the root is unaffected in storage.
     disk.checkpointSegments[1]![0]![0]! ^= 1;
-    expect(await codeOf(open(disk, 2, { kind: 'manual' }, true))).toBe('CORRUPTION');
+    expect(await rejectionCode(open(disk, 2, { kind: 'manual' }, true))).toBe('CORRUPTION');
     // Without verification only the spine (each level's last node, the root) is rehashed: this damage is not caught at open...
     const lax = await open(disk, 2);
     await lax.close();
     // ...but damage to the stored root is.
     disk.checkpointSegments[1]![0]![0]! ^= 1;
     disk.checkpointSegments[3]![0]![5]! ^= 1;
-    expect(await codeOf(open(disk, 2))).toBe('CORRUPTION');
+    expect(await rejectionCode(open(disk, 2))).toBe('CORRUPTION');
   });
 
   it('a missing segment is CORRUPTION, not an empty tree', async () => {
@@ -206,7 +191,7 @@ describe('RotorTree: checkpoints', () => {
     await tree.checkpoint();
     await tree.close();
     disk.checkpointSegments[0] = [];
-    expect(await codeOf(open(disk, 2))).toBe('CORRUPTION');
+    expect(await rejectionCode(open(disk, 2))).toBe('CORRUPTION');
   });
 
   it('inserts continue while a checkpoint is written; the WAL keeps the newer records', async () => {

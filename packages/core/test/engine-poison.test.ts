@@ -5,24 +5,7 @@ import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-stor
 import type { Wal } from '../src/persistence/wal.js';
 import { RotorTreeError } from '../src/errors.js';
 import { leaf, testHasher } from './support/naive-tree.js';
-
-const rejection = async (p: Promise<unknown>): Promise<string | undefined> => {
-  try {
-    await p;
-  } catch (err) {
-    return err instanceof RotorTreeError ? err.code : `non-RotorTreeError ${String(err)}`;
-  }
-  return undefined;
-};
-
-const code = (fn: () => unknown): string | undefined => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof RotorTreeError ? err.code : `non-RotorTreeError ${String(err)}`;
-  }
-  return undefined;
-};
+import { codeOf, rejectionCode } from './support/outcomes.js';
 
 describe('RotorTree: a failed flush poisons', () => {
   it('pending and later tokens reject POISONED; inserts throw POISONED; flush rejects', async () => {
@@ -35,19 +18,19 @@ describe('RotorTree: a failed flush poisons', () => {
     wal.failNextFlush(new Error('EIO'));
     const failed = tree.flush();
     const during = tree.insert(leaf(2)); // appended while the failing flush runs
-    expect(await rejection(failed)).toBe('POISONED');
-    expect(await rejection(pendingWait)).toBe('POISONED');
-    expect(await rejection(pending.token.wait())).toBe('POISONED');
-    expect(await rejection(during.token.wait())).toBe('POISONED');
+    expect(await rejectionCode(failed)).toBe('POISONED');
+    expect(await rejectionCode(pendingWait)).toBe('POISONED');
+    expect(await rejectionCode(pending.token.wait())).toBe('POISONED');
+    expect(await rejectionCode(during.token.wait())).toBe('POISONED');
     expect(pending.token.isDurable()).toBe(false);
     expect(tree.poisoned).toBe(true);
     // What was durable before stays durable.
     expect(durable.token.isDurable()).toBe(true);
     await durable.token.wait();
-    expect(code(() => tree.insert(leaf(3)))).toBe('POISONED');
-    expect(code(() => tree.insertMany([leaf(3)]))).toBe('POISONED');
-    expect(await rejection(tree.flush())).toBe('POISONED');
-    expect(await rejection(tree.insertDurable(leaf(3)))).toBe('POISONED');
+    expect(codeOf(() => tree.insert(leaf(3)))).toBe('POISONED');
+    expect(codeOf(() => tree.insertMany([leaf(3)]))).toBe('POISONED');
+    expect(await rejectionCode(tree.flush())).toBe('POISONED');
+    expect(await rejectionCode(tree.insertDurable(leaf(3)))).toBe('POISONED');
     // Nothing after the failure was made durable, and nothing is retried.
     expect(wal.disk.durableWalSeqs()).toEqual([1]);
     await tree.close();
@@ -59,8 +42,8 @@ describe('RotorTree: a failed flush poisons', () => {
     const tree = await RotorTree.open({ hasher: testHasher, n: 2, maxDepth: 8, wal, flushPolicy: { kind: 'interval', ms: 1 } });
     wal.failNextFlush();
     const r = tree.insert(leaf(0));
-    expect(await rejection(r.token.wait())).toBe('POISONED');
-    expect(code(() => tree.insert(leaf(1)))).toBe('POISONED');
+    expect(await rejectionCode(r.token.wait())).toBe('POISONED');
+    expect(codeOf(() => tree.insert(leaf(1)))).toBe('POISONED');
     await tree.close();
   });
 
@@ -82,9 +65,9 @@ describe('RotorTree: a failed flush poisons', () => {
     const ok = tree.insert(leaf(0));
     const wait = ok.token.wait();
     refuse = true;
-    expect(code(() => tree.insert(leaf(1)))).toBe('POISONED');
-    expect(await rejection(wait)).toBe('POISONED');
-    expect(code(() => tree.insert(leaf(2)))).toBe('POISONED');
+    expect(codeOf(() => tree.insert(leaf(1)))).toBe('POISONED');
+    expect(await rejectionCode(wait)).toBe('POISONED');
+    expect(codeOf(() => tree.insert(leaf(2)))).toBe('POISONED');
     await tree.close();
   });
 
@@ -100,7 +83,7 @@ describe('RotorTree: a failed flush poisons', () => {
     };
     const tree = await RotorTree.open({ hasher: testHasher, n: 2, maxDepth: 8, wal, flushPolicy: { kind: 'manual' } });
     const r = tree.insert(leaf(0));
-    expect(await rejection(tree.flush())).toBe('POISONED');
+    expect(await rejectionCode(tree.flush())).toBe('POISONED');
     expect(r.token.isDurable()).toBe(false);
     await tree.close();
   });
@@ -119,8 +102,8 @@ describe('RotorTree: a failed flush poisons', () => {
     });
     tree.insert(leaf(0));
     wal.failNextFlush();
-    expect(await rejection(tree.flush())).toBe('POISONED');
-    expect(await rejection(tree.checkpoint())).toBe('POISONED');
+    expect(await rejectionCode(tree.flush())).toBe('POISONED');
+    expect(await rejectionCode(tree.checkpoint())).toBe('POISONED');
     await tree.close();
     expect(wal.disk.checkpointManifest).toBeUndefined();
     expect(wal.disk.walHolder).toBeNull();

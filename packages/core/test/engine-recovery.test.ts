@@ -6,14 +6,7 @@ import { MemoryDisk } from '../src/persistence/memory-disk.js';
 import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
 import { memoryWal } from '../src/persistence/memory-wal.js';
 import { RotorTreeError } from '../src/errors.js';
-import type { TreeView } from '../src/tree/view.js';
-import { leaf, naiveRoot, testHasher } from './support/naive-tree.js';
-
-function leavesOf(view: TreeView): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < view.size; i++) out.push(view.getNode(0, i));
-  return out;
-}
+import { leaf, leavesOfView, naiveRoot, testHasher } from './support/naive-tree.js';
 
 function open(disk: MemoryDisk, n: number, opts: { flush?: FlushPolicy; checkpoint?: CheckpointPolicy; store?: boolean } = {}) {
   return RotorTree.open({
@@ -53,7 +46,7 @@ describe('RotorTree: reopen', () => {
     expect(again.recovery.lastSeq).toBe(20);
     expect(again.root).toEqual(root);
     expect(again.root).toEqual(naiveRoot(expected, 3));
-    expect(leavesOf(again.snapshot())).toEqual(expected);
+    expect(leavesOfView(again.snapshot())).toEqual(expected);
     // Sequence numbers continue.
     expect(again.insert(leaf(99)).token.seq).toBe(21);
     await again.close();
@@ -78,7 +71,7 @@ describe('RotorTree: reopen', () => {
     tree.insert(leaf(6));
     disk.crash();
     const again = await open(disk, 2);
-    expect(leavesOf(again.snapshot())).toEqual([leaf(0), leaf(1), leaf(2)]);
+    expect(leavesOfView(again.snapshot())).toEqual([leaf(0), leaf(1), leaf(2)]);
     await again.close();
   });
 
@@ -96,7 +89,7 @@ describe('RotorTree: reopen', () => {
       await flushing;
       const again = await open(disk, 2);
       const expected = [[], [leaf(0), leaf(1)], [leaf(0), leaf(1), leaf(2), leaf(3), leaf(4)]][keep]!;
-      expect(leavesOf(again.snapshot())).toEqual(expected);
+      expect(leavesOfView(again.snapshot())).toEqual(expected);
       await again.close();
     }
   });
@@ -188,7 +181,7 @@ async function crashRun(n: number, ops: Op[], keep: number, policy: CheckpointPo
   disk.crash({ keepUnsyncedRecords: keep });
   await microtasks(20); // let the dead engine's I/O fail
   const again = await open(disk, n);
-  const leaves = leavesOf(again.snapshot());
+  const leaves = leavesOfView(again.snapshot());
   expect(leaves.length).toBeGreaterThanOrEqual(acked);
   expect(leaves.length).toBeLessThanOrEqual(inserted);
   expect(boundaries.has(leaves.length)).toBe(true);

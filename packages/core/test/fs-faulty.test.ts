@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fsErrorCode } from '../src/fs/errors.js';
 import { CRASH_MODES, faultyFileSystem } from '../src/fs/faulty.js';
 import type { CrashMode, FaultyFileSystem } from '../src/fs/faulty.js';
 import { readWholeFile } from '../src/fs/helpers.js';
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (err) {
-    return fsErrorCode(err);
-  }
-}
+import { fsRejectionCode } from './support/outcomes.js';
 
 async function bytesAt(fs: FaultyFileSystem, path: string): Promise<number[] | undefined> {
   return (await fs.exists(path)) ? [...(await readWholeFile(fs, path))] : undefined;
@@ -80,7 +71,7 @@ describe('faultyFileSystem: the durability model', () => {
     const fh = await fs.open('/d/a', 'r+');
     await fh.pwrite(Uint8Array.of(2), 0, 1, 1);
     fs.failAt({ op: 'datasync', nth: 1, code: 'EIO' });
-    expect(await codeOf(fh.datasync())).toBe('EIO');
+    expect(await fsRejectionCode(fh.datasync())).toBe('EIO');
     await fh.datasync();
     expect([...fs.peek('/d/a')!]).toEqual([1, 2]); // the page cache still shows it
     fs.crash('prefix');
@@ -93,7 +84,7 @@ describe('faultyFileSystem: the durability model', () => {
     const fh = await fs.open('/d/a', 'wx+');
     fs.failAt({ op: 'write', nth: 2, code: 'ENOSPC', path: '/d/a' });
     await fh.pwrite(Uint8Array.of(1), 0, 1, 0);
-    expect(await codeOf(fh.pwrite(Uint8Array.of(2), 0, 1, 1))).toBe('ENOSPC');
+    expect(await fsRejectionCode(fh.pwrite(Uint8Array.of(2), 0, 1, 1))).toBe('ENOSPC');
     await fh.pwrite(Uint8Array.of(3), 0, 1, 1);
     expect([...fs.peek('/d/a')!]).toEqual([1, 3]);
   });
@@ -106,30 +97,30 @@ describe('faultyFileSystem: the durability model', () => {
     fs.setCrashAfterOp(fs.opCount + 1);
     await fh.pwrite(Uint8Array.of(1), 0, 1, 0);
     expect(fs.isDown).toBe(false);
-    expect(await codeOf(fh.datasync())).toBe('EIO');
-    expect(await codeOf(fs.stat('/d/a'))).toBe('EIO');
+    expect(await fsRejectionCode(fh.datasync())).toBe('EIO');
+    expect(await fsRejectionCode(fs.stat('/d/a'))).toBe('EIO');
     expect(fs.isDown).toBe(true);
     fs.crash('dropAll');
     expect(fs.isDown).toBe(false);
     expect(await fs.exists('/d/a')).toBe(false);
-    expect(await codeOf(fh.size())).toBe('EBADF'); // handles die with the machine
+    expect(await fsRejectionCode(fh.size())).toBe('EBADF'); // handles die with the machine
   });
 
   it('has POSIX open flags', async () => {
     const fs = faultyFileSystem({ seed: 7 });
-    expect(await codeOf(fs.open('/nope/a', 'w+'))).toBe('ENOENT');
+    expect(await fsRejectionCode(fs.open('/nope/a', 'w+'))).toBe('ENOENT');
     await fs.mkdir('/d');
-    expect(await codeOf(fs.open('/d/a', 'r'))).toBe('ENOENT');
+    expect(await fsRejectionCode(fs.open('/d/a', 'r'))).toBe('ENOENT');
     await durableFile(fs, '/d/a', [1, 2]);
-    expect(await codeOf(fs.open('/d/a', 'wx+'))).toBe('EEXIST');
+    expect(await fsRejectionCode(fs.open('/d/a', 'wx+'))).toBe('EEXIST');
     const ro = await fs.open('/d/a', 'r');
-    expect(await codeOf(ro.pwrite(Uint8Array.of(1), 0, 1, 0))).toBe('EBADF');
+    expect(await fsRejectionCode(ro.pwrite(Uint8Array.of(1), 0, 1, 0))).toBe('EBADF');
     const w = await fs.open('/d/a', 'w+');
     expect(await w.size()).toBe(0);
     await w.truncate(3);
     expect([...fs.peek('/d/a')!]).toEqual([0, 0, 0]);
-    expect(await codeOf(fs.mkdir('/d'))).toBe('EEXIST');
-    expect(await codeOf(fs.unlink('/d/zz'))).toBe('ENOENT');
+    expect(await fsRejectionCode(fs.mkdir('/d'))).toBe('EEXIST');
+    expect(await fsRejectionCode(fs.unlink('/d/zz'))).toBe('ENOENT');
   });
 });
 

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { fsErrorCode } from '../src/fs/errors.js';
 import { readWholeFile, writeFileAtomic } from '../src/fs/helpers.js';
 import { nodeFileSystem } from '../src/fs/node.js';
+import { fsRejectionCode } from './support/outcomes.js';
 
 let dir = '';
 beforeEach(async () => {
@@ -13,15 +13,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string | undefined> {
-  try {
-    await p;
-    return undefined;
-  } catch (err) {
-    return fsErrorCode(err);
-  }
-}
 
 describe('nodeFileSystem', () => {
   it('does positional I/O, size, truncate and syncs', async () => {
@@ -38,8 +29,8 @@ describe('nodeFileSystem', () => {
     await fh.sync();
     expect(await fh.size()).toBe(5);
     await fh.close();
-    expect(await codeOf(fs.open(path, 'wx+'))).toBe('EEXIST');
-    expect(await codeOf(fs.open(join(dir, 'missing'), 'r+'))).toBe('ENOENT');
+    expect(await fsRejectionCode(fs.open(path, 'wx+'))).toBe('EEXIST');
+    expect(await fsRejectionCode(fs.open(join(dir, 'missing'), 'r+'))).toBe('ENOENT');
   });
 
   it('renames, lists, stats, unlinks and fsyncs a directory', async () => {

@@ -1,8 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isRotorTreeError } from '../src/errors.js';
-import type { TreeView } from '../src/tree/view.js';
 import {
   generateConsistencyProof,
   generateProof,
@@ -11,30 +9,8 @@ import {
   verifyProof,
 } from '../src/proof/index.js';
 import type { ConsistencyProof } from '../src/proof/index.js';
-import { leaf, naiveRoot, naiveView, testHasher } from './support/naive-tree.js';
-
-const leavesCache = new Map<number, Uint8Array[]>();
-function leavesOf(size: number): Uint8Array[] {
-  let l = leavesCache.get(size);
-  if (!l) leavesCache.set(size, (l = Array.from({ length: size }, (_, i) => leaf(i))));
-  return l;
-}
-const viewCache = new Map<string, TreeView>();
-function viewOf(n: number, size: number): TreeView {
-  const key = `${n}/${size}`;
-  let v = viewCache.get(key);
-  if (!v) viewCache.set(key, (v = naiveView(leavesOf(size), n)));
-  return v;
-}
-
-function outcome(f: () => boolean): boolean | 'INVALID_PROOF' {
-  try {
-    return f();
-  } catch (e) {
-    if (isRotorTreeError(e, 'INVALID_PROOF')) return 'INVALID_PROOF';
-    throw e;
-  }
-}
+import { cachedLeaves, cachedView, leaf, naiveRoot, testHasher } from './support/naive-tree.js';
+import { valueOrInvalidProof } from './support/outcomes.js';
 
 /** n, newSize, oldSize in 1..newSize, and an index below oldSize. */
 const pairArb = fc
@@ -51,7 +27,7 @@ const pairArb = fc
   );
 
 function cproof(n: number, newSize: number, oldSize: number): ConsistencyProof {
-  return generateConsistencyProof(viewOf(n, newSize), oldSize, testHasher);
+  return generateConsistencyProof(cachedView(n, newSize), oldSize, testHasher);
 }
 
 describe('generateConsistencyProof / verifyConsistencyProof', () => {
@@ -59,8 +35,8 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
     fc.assert(
       fc.property(pairArb, ({ n, newSize, oldSize }) => {
         const p = cproof(n, newSize, oldSize);
-        expect(p.oldRoot).toEqual(naiveRoot(leavesOf(oldSize), n));
-        expect(p.newRoot).toEqual(naiveRoot(leavesOf(newSize), n));
+        expect(p.oldRoot).toEqual(naiveRoot(cachedLeaves(oldSize), n));
+        expect(p.newRoot).toEqual(naiveRoot(cachedLeaves(newSize), n));
         expect(p.boundaryLeaf).toEqual(leaf(oldSize - 1));
         expect(verifyConsistencyProof(testHasher, p)).toBe(true);
         const trusted = { oldRoot: p.oldRoot, oldSize, newRoot: p.newRoot, newSize, n };
@@ -94,7 +70,7 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
         expect(verifyConsistencyProof(testHasher, p, { oldRoot: flipped(p.oldRoot) })).toBe(false);
         expect(verifyConsistencyProof(testHasher, p, { newRoot: flipped(p.newRoot) })).toBe(false);
         // The root of a tree that is not this prefix (other leaves, same size).
-        const other = naiveRoot([...leavesOf(oldSize - 1), leaf(100000)], n)!;
+        const other = naiveRoot([...cachedLeaves(oldSize - 1), leaf(100000)], n)!;
         expect(verifyConsistencyProof(testHasher, { ...p, oldRoot: other })).toBe(false);
         expect(verifyConsistencyProof(testHasher, p, { oldRoot: other })).toBe(false);
       }),
@@ -155,7 +131,7 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
   });
 
   it('rejects bad old sizes with INDEX_OUT_OF_RANGE', () => {
-    const view = viewOf(4, 10);
+    const view = cachedView(4, 10);
     for (const bad of [0, -1, 11, 1.5, Number.NaN, undefined as unknown as number]) {
       expect(() => generateConsistencyProof(view, bad, testHasher)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
     }
@@ -176,13 +152,13 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
         // Bound trusted values: a same-shape unbound size would pass (the documented caveat).
         fc.pre(!isDeepStrictEqual(p[key], (good as unknown as Record<string, unknown>)[key]));
         const trusted = { oldRoot: good.oldRoot, oldSize: good.oldSize, newRoot: good.newRoot, newSize: good.newSize, n: good.n };
-        const r = outcome(() => verifyConsistencyProof(testHasher, p as unknown as ConsistencyProof, trusted));
+        const r = valueOrInvalidProof(() => verifyConsistencyProof(testHasher, p as unknown as ConsistencyProof, trusted));
         expect(r === false || r === 'INVALID_PROOF').toBe(true);
       }),
       { numRuns: 500 },
     );
     for (const c of [null, 1, 'x', {}, { ...good, levels: Array.from({ length: 1000 }, () => ({ left: [], right: [] })) }]) {
-      const r = outcome(() => verifyConsistencyProof(testHasher, c as unknown as ConsistencyProof));
+      const r = valueOrInvalidProof(() => verifyConsistencyProof(testHasher, c as unknown as ConsistencyProof));
       expect(r === false || r === 'INVALID_PROOF').toBe(true);
     }
   });
@@ -192,10 +168,10 @@ describe('updateInclusionProof', () => {
   it('equals the proof generated from the new tree', () => {
     fc.assert(
       fc.property(pairArb, ({ n, newSize, oldSize, index }) => {
-        const old = generateProof(viewOf(n, oldSize), index);
+        const old = generateProof(cachedView(n, oldSize), index);
         const updated = updateInclusionProof(testHasher, old, cproof(n, newSize, oldSize));
-        expect(updated).toEqual(generateProof(viewOf(n, newSize), index));
-        expect(verifyProof(testHasher, updated, { root: naiveRoot(leavesOf(newSize), n)!, size: newSize, n })).toBe(true);
+        expect(updated).toEqual(generateProof(cachedView(n, newSize), index));
+        expect(verifyProof(testHasher, updated, { root: naiveRoot(cachedLeaves(newSize), n)!, size: newSize, n })).toBe(true);
       }),
       { numRuns: 400 },
     );
@@ -204,9 +180,9 @@ describe('updateInclusionProof', () => {
   it('chains: updating twice equals updating once', () => {
     fc.assert(
       fc.property(pairArb, fc.integer({ min: 0, max: 100 }), ({ n, newSize, oldSize, index }, more) => {
-        const mid = updateInclusionProof(testHasher, generateProof(viewOf(n, oldSize), index), cproof(n, newSize, oldSize));
+        const mid = updateInclusionProof(testHasher, generateProof(cachedView(n, oldSize), index), cproof(n, newSize, oldSize));
         const last = updateInclusionProof(testHasher, mid, cproof(n, newSize + more, newSize));
-        expect(last).toEqual(generateProof(viewOf(n, newSize + more), index));
+        expect(last).toEqual(generateProof(cachedView(n, newSize + more), index));
       }),
       { numRuns: 100 },
     );
@@ -216,13 +192,13 @@ describe('updateInclusionProof', () => {
     fc.assert(
       fc.property(pairArb, fc.integer({ min: 0, max: 31 }), ({ n, newSize, oldSize, index }, byte) => {
         fc.pre(newSize > 1);
-        const old = generateProof(viewOf(n, oldSize), index);
+        const old = generateProof(cachedView(n, oldSize), index);
         const c = cproof(n, newSize, oldSize);
         const code = expect.objectContaining({ code: 'INVALID_PROOF' });
         // An inclusion proof for another size (the new one), or another root.
         const otherSize = oldSize === newSize ? oldSize - 1 : newSize;
         if (index < otherSize) {
-          expect(() => updateInclusionProof(testHasher, generateProof(viewOf(n, otherSize), index), c)).toThrow(code);
+          expect(() => updateInclusionProof(testHasher, generateProof(cachedView(n, otherSize), index), c)).toThrow(code);
         }
         const badLeaf = old.leaf.slice();
         badLeaf[byte]! ^= 1;

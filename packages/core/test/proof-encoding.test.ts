@@ -1,7 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isRotorTreeError } from '../src/errors.js';
-import type { TreeView } from '../src/tree/view.js';
 import {
   PROOF_FORMAT_VERSION,
   consistencyProofFromJSON,
@@ -18,43 +16,26 @@ import {
   verifyProof,
 } from '../src/proof/index.js';
 import type { ConsistencyProof, InclusionProof } from '../src/proof/index.js';
-import { leaf, naiveView, testHasher } from './support/naive-tree.js';
-
-const viewCache = new Map<string, TreeView>();
-function viewOf(n: number, size: number): TreeView {
-  const key = `${n}/${size}`;
-  let v = viewCache.get(key);
-  if (!v) viewCache.set(key, (v = naiveView(Array.from({ length: size }, (_, i) => leaf(i)), n)));
-  return v;
-}
-
-/** The value, or 'INVALID_PROOF' when it throws that code; any other exception propagates. */
-function outcome<T>(f: () => T): T | 'INVALID_PROOF' {
-  try {
-    return f();
-  } catch (e) {
-    if (isRotorTreeError(e, 'INVALID_PROOF')) return 'INVALID_PROOF';
-    throw e;
-  }
-}
+import { cachedView, testHasher } from './support/naive-tree.js';
+import { valueOrInvalidProof } from './support/outcomes.js';
 
 const inclusionArb = fc
   .record({ n: fc.integer({ min: 2, max: 17 }), size: fc.integer({ min: 1, max: 300 }) })
-  .chain(({ n, size }) => fc.integer({ min: 0, max: size - 1 }).map((index) => generateProof(viewOf(n, size), index)));
+  .chain(({ n, size }) => fc.integer({ min: 0, max: size - 1 }).map((index) => generateProof(cachedView(n, size), index)));
 
 const consistencyArb = fc
   .record({ n: fc.integer({ min: 2, max: 17 }), size: fc.integer({ min: 1, max: 300 }) })
   .chain(({ n, size }) =>
-    fc.integer({ min: 1, max: size }).map((oldSize) => generateConsistencyProof(viewOf(n, size), oldSize, testHasher)),
+    fc.integer({ min: 1, max: size }).map((oldSize) => generateConsistencyProof(cachedView(n, size), oldSize, testHasher)),
   );
 
 function inclusionBound(p: InclusionProof, decoded: InclusionProof): boolean | 'INVALID_PROOF' {
-  return outcome(() => verifyProof(testHasher, decoded, { root: p.root, size: p.treeSize, n: p.n }) && decoded.leafIndex === p.leafIndex);
+  return valueOrInvalidProof(() => verifyProof(testHasher, decoded, { root: p.root, size: p.treeSize, n: p.n }) && decoded.leafIndex === p.leafIndex);
 }
 
 function consistencyBound(p: ConsistencyProof, decoded: ConsistencyProof): boolean | 'INVALID_PROOF' {
   const trusted = { oldRoot: p.oldRoot, oldSize: p.oldSize, newRoot: p.newRoot, newSize: p.newSize, n: p.n };
-  return outcome(() => verifyConsistencyProof(testHasher, decoded, trusted));
+  return valueOrInvalidProof(() => verifyConsistencyProof(testHasher, decoded, trusted));
 }
 
 describe('binary encoding', () => {
@@ -78,17 +59,17 @@ describe('binary encoding', () => {
   });
 
   it('is compact: header, varints, then 32 bytes per node and 2 per level', () => {
-    const p = generateProof(viewOf(4, 6), 2); // siblings 3 + 1, treeSize and index fit 1 byte each
+    const p = generateProof(cachedView(4, 6), 2); // siblings 3 + 1, treeSize and index fit 1 byte each
     expect(encodeInclusionProof(p).length).toBe(3 + 1 + 1 + 64 + 1 + 2 * 2 + 4 * 32);
-    const big: InclusionProof = { ...generateProof(viewOf(2, 1), 0), treeSize: 2 ** 53 - 1, leafIndex: 300 };
+    const big: InclusionProof = { ...generateProof(cachedView(2, 1), 0), treeSize: 2 ** 53 - 1, leafIndex: 300 };
     const bytes = encodeInclusionProof(big);
     expect(bytes.length).toBe(3 + 8 + 2 + 64 + 1);
     expect(decodeInclusionProof(bytes)).toEqual(big);
   });
 
   it('rejects every truncation, trailing bytes, another version or kind', () => {
-    const ip = generateProof(viewOf(3, 50), 31);
-    const cp = generateConsistencyProof(viewOf(3, 50), 17, testHasher);
+    const ip = generateProof(cachedView(3, 50), 31);
+    const cp = generateConsistencyProof(cachedView(3, 50), 17, testHasher);
     const code = expect.objectContaining({ code: 'INVALID_PROOF' });
     for (const [bytes, decode] of [
       [encodeInclusionProof(ip), decodeInclusionProof],
@@ -109,7 +90,7 @@ describe('binary encoding', () => {
   });
 
   it('rejects non-canonical and oversized varints', () => {
-    const p = generateProof(viewOf(2, 1), 0);
+    const p = generateProof(cachedView(2, 1), 0);
     const bytes = encodeInclusionProof(p); // [1, 1, 1, treeSize=1, index=0, ...]
     const code = expect.objectContaining({ code: 'INVALID_PROOF' });
     const withSize = (sizeBytes: number[]) => Uint8Array.from([...bytes.subarray(0, 3), ...sizeBytes, ...bytes.subarray(4)]);
@@ -125,11 +106,11 @@ describe('binary encoding', () => {
       fc.property(inclusionArb, consistencyArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (ip, cp, at, xor) => {
         const ib = encodeInclusionProof(ip);
         ib[at % ib.length]! ^= xor;
-        const id = outcome(() => decodeInclusionProof(ib));
+        const id = valueOrInvalidProof(() => decodeInclusionProof(ib));
         if (id !== 'INVALID_PROOF') expect(inclusionBound(ip, id)).not.toBe(true);
         const cb = encodeConsistencyProof(cp);
         cb[at % cb.length]! ^= xor;
-        const cd = outcome(() => decodeConsistencyProof(cb));
+        const cd = valueOrInvalidProof(() => decodeConsistencyProof(cb));
         if (cd !== 'INVALID_PROOF') expect(consistencyBound(cp, cd)).not.toBe(true);
       }),
       { numRuns: 400 },
@@ -140,17 +121,17 @@ describe('binary encoding', () => {
     fc.assert(
       fc.property(fc.uint8Array({ maxLength: 200 }), fc.boolean(), (bytes, withHeader) => {
         if (withHeader && bytes.length >= 2) bytes.set([1, 1 + (bytes[1]! & 1)], 0);
-        const i = outcome(() => decodeInclusionProof(bytes));
-        if (i !== 'INVALID_PROOF') expect(typeof outcome(() => verifyProof(testHasher, i))).not.toBe('number');
-        const c = outcome(() => decodeConsistencyProof(bytes));
-        if (c !== 'INVALID_PROOF') expect(typeof outcome(() => verifyConsistencyProof(testHasher, c))).not.toBe('number');
+        const i = valueOrInvalidProof(() => decodeInclusionProof(bytes));
+        if (i !== 'INVALID_PROOF') expect(typeof valueOrInvalidProof(() => verifyProof(testHasher, i))).not.toBe('number');
+        const c = valueOrInvalidProof(() => decodeConsistencyProof(bytes));
+        if (c !== 'INVALID_PROOF') expect(typeof valueOrInvalidProof(() => verifyConsistencyProof(testHasher, c))).not.toBe('number');
       }),
       { numRuns: 500 },
     );
   });
 
   it('encoders reject malformed proofs with INVALID_PROOF', () => {
-    const p = generateProof(viewOf(3, 10), 4);
+    const p = generateProof(cachedView(3, 10), 4);
     const code = expect.objectContaining({ code: 'INVALID_PROOF' });
     expect(() => encodeInclusionProof({ ...p, treeSize: -1 })).toThrow(code);
     expect(() => encodeInclusionProof({ ...p, levels: [{ position: 3, siblings: [] }] })).toThrow(code);
@@ -179,14 +160,14 @@ describe('JSON form', () => {
   });
 
   it('nodes are lower-case hex', () => {
-    const j = inclusionProofToJSON(generateProof(viewOf(4, 6), 2));
+    const j = inclusionProofToJSON(generateProof(cachedView(4, 6), 2));
     expect(j.leaf).toBe('02' + '0'.repeat(62));
     expect(j.levels[0]!.siblings).toHaveLength(3);
   });
 
   it('rejects bad hex, wrong lengths, missing fields with INVALID_PROOF', () => {
-    const ij = inclusionProofToJSON(generateProof(viewOf(3, 20), 7));
-    const cj = consistencyProofToJSON(generateConsistencyProof(viewOf(3, 20), 7, testHasher));
+    const ij = inclusionProofToJSON(generateProof(cachedView(3, 20), 7));
+    const cj = consistencyProofToJSON(generateConsistencyProof(cachedView(3, 20), 7, testHasher));
     const code = expect.objectContaining({ code: 'INVALID_PROOF' });
     const badIncl: unknown[] = [
       null,
@@ -217,12 +198,12 @@ describe('JSON form', () => {
   });
 
   it('fuzzed JSON: a proof or INVALID_PROOF, never another exception', () => {
-    const ij = inclusionProofToJSON(generateProof(viewOf(3, 20), 7)) as unknown as Record<string, unknown>;
+    const ij = inclusionProofToJSON(generateProof(cachedView(3, 20), 7)) as unknown as Record<string, unknown>;
     fc.assert(
       fc.property(fc.constantFrom(...Object.keys(ij)), fc.jsonValue(), fc.anything(), (key, v, any) => {
-        outcome(() => inclusionProofFromJSON({ ...ij, [key]: v }));
-        outcome(() => inclusionProofFromJSON(any));
-        outcome(() => consistencyProofFromJSON(any));
+        valueOrInvalidProof(() => inclusionProofFromJSON({ ...ij, [key]: v }));
+        valueOrInvalidProof(() => inclusionProofFromJSON(any));
+        valueOrInvalidProof(() => consistencyProofFromJSON(any));
       }),
       { numRuns: 400 },
     );

@@ -1,30 +1,15 @@
 import { isDeepStrictEqual } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { isRotorTreeError } from '../src/errors.js';
 import { toHex } from '../src/bytes.js';
-import type { TreeView } from '../src/tree/view.js';
 import { generateProof, verifyProof } from '../src/proof/index.js';
 import type { InclusionProof, ProofLevel } from '../src/proof/index.js';
-import { hashChildren, leaf, naiveLevels, naiveRoot, naiveView, testHasher } from './support/naive-tree.js';
-
-const leavesCache = new Map<number, Uint8Array[]>();
-function leavesOf(size: number): Uint8Array[] {
-  let l = leavesCache.get(size);
-  if (!l) leavesCache.set(size, (l = Array.from({ length: size }, (_, i) => leaf(i))));
-  return l;
-}
-const viewCache = new Map<string, TreeView>();
-function viewOf(n: number, size: number): TreeView {
-  const key = `${n}/${size}`;
-  let v = viewCache.get(key);
-  if (!v) viewCache.set(key, (v = naiveView(leavesOf(size), n)));
-  return v;
-}
+import { cachedLeaves, cachedView, hashChildren, leaf, naiveLevels, naiveRoot, naiveView, testHasher } from './support/naive-tree.js';
+import { valueOrInvalidProof } from './support/outcomes.js';
 
 /** The expected proof, read straight off the naive model's levels. */
 function modelProof(n: number, size: number, index: number): InclusionProof {
-  const levels = naiveLevels(leavesOf(size), n);
+  const levels = naiveLevels(cachedLeaves(size), n);
   const out: ProofLevel[] = [];
   let idx = index;
   for (let k = 0; k < levels.length - 1; k++) {
@@ -33,7 +18,7 @@ function modelProof(n: number, size: number, index: number): InclusionProof {
     out.push({ position: idx % n, siblings: group.filter((_, j) => start + j !== idx) });
     idx = Math.floor(idx / n);
   }
-  return { n, leafIndex: index, treeSize: size, leaf: leaf(index), root: naiveRoot(leavesOf(size), n)!, levels: out };
+  return { n, leafIndex: index, treeSize: size, leaf: leaf(index), root: naiveRoot(cachedLeaves(size), n)!, levels: out };
 }
 
 /** Same depth, positions and sibling counts. */
@@ -42,16 +27,6 @@ function sameShape(a: InclusionProof, b: InclusionProof): boolean {
     a.levels.length === b.levels.length &&
     a.levels.every((l, k) => l.position === b.levels[k]!.position && l.siblings.length === b.levels[k]!.siblings.length)
   );
-}
-
-/** `false`/`true`, or 'INVALID_PROOF' when it throws that code; any other exception propagates. */
-function outcome(f: () => boolean): boolean | 'INVALID_PROOF' {
-  try {
-    return f();
-  } catch (e) {
-    if (isRotorTreeError(e, 'INVALID_PROOF')) return 'INVALID_PROOF';
-    throw e;
-  }
 }
 
 const treeArb = fc
@@ -104,7 +79,7 @@ describe('generateProof / verifyProof', () => {
   it('matches the model and verifies, bound or not', () => {
     fc.assert(
       fc.property(treeArb, ({ n, size, index }) => {
-        const p = generateProof(viewOf(n, size), index);
+        const p = generateProof(cachedView(n, size), index);
         expect(p).toEqual(modelProof(n, size, index));
         expect(verifyProof(testHasher, p)).toBe(true);
         expect(verifyProof(testHasher, p, { root: p.root, size, n })).toBe(true);
@@ -114,14 +89,14 @@ describe('generateProof / verifyProof', () => {
   });
 
   it('a one-leaf tree has no levels and root = leaf', () => {
-    const p = generateProof(viewOf(3, 1), 0);
+    const p = generateProof(cachedView(3, 1), 0);
     expect(p.levels).toEqual([]);
     expect(p.root).toEqual(leaf(0));
     expect(verifyProof(testHasher, p, { root: leaf(0), size: 1 })).toBe(true);
   });
 
   it('rejects bad indexes with INDEX_OUT_OF_RANGE', () => {
-    const view = viewOf(4, 10);
+    const view = cachedView(4, 10);
     for (const bad of [-1, 10, 11, 1.5, Number.NaN, Infinity, '0' as unknown as number, 2 ** 60]) {
       expect(() => generateProof(view, bad)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
     }
@@ -131,7 +106,7 @@ describe('generateProof / verifyProof', () => {
   it('fails for any flipped byte in leaf, siblings or root', () => {
     fc.assert(
       fc.property(treeArb, fc.nat(), fc.integer({ min: 0, max: 31 }), fc.integer({ min: 1, max: 255 }), ({ n, size, index }, which, byte, xor) => {
-        const p = structuredClone(generateProof(viewOf(n, size), index));
+        const p = structuredClone(generateProof(cachedView(n, size), index));
         const nodes = [p.leaf, p.root, ...p.levels.flatMap((l) => l.siblings)];
         const target = nodes[which % nodes.length]!;
         target[byte]! ^= xor;
@@ -146,7 +121,7 @@ describe('generateProof / verifyProof', () => {
       fc.property(treeArb, fc.nat(), ({ n, size, index }, other) => {
         fc.pre(size > 1);
         const wrong = (index + 1 + (other % (size - 1))) % size;
-        const p = { ...generateProof(viewOf(n, size), index), leafIndex: wrong };
+        const p = { ...generateProof(cachedView(n, size), index), leafIndex: wrong };
         expect(verifyProof(testHasher, p)).toBe(false);
         expect(verifyProof(testHasher, { ...p, leafIndex: size + other })).toBe(false);
       }),
@@ -158,7 +133,7 @@ describe('generateProof / verifyProof', () => {
     fc.assert(
       fc.property(treeArb, fc.integer({ min: 1, max: 400 }), ({ n, size, index }, wrong) => {
         fc.pre(wrong !== size);
-        const p = { ...generateProof(viewOf(n, size), index), treeSize: wrong };
+        const p = { ...generateProof(cachedView(n, size), index), treeSize: wrong };
         expect(verifyProof(testHasher, p, { size })).toBe(false);
         const fits = index < wrong && sameShape(p, modelProof(n, wrong, index));
         expect(verifyProof(testHasher, p)).toBe(fits);
@@ -170,8 +145,8 @@ describe('generateProof / verifyProof', () => {
   it('fails against a wrong trusted root, size or n', () => {
     fc.assert(
       fc.property(treeArb, fc.integer({ min: 2, max: 17 }), ({ n, size, index }, otherN) => {
-        const p = generateProof(viewOf(n, size), index);
-        const otherRoot = naiveRoot(leavesOf(size + 1), n)!;
+        const p = generateProof(cachedView(n, size), index);
+        const otherRoot = naiveRoot(cachedLeaves(size + 1), n)!;
         expect(verifyProof(testHasher, p, { root: otherRoot })).toBe(false);
         expect(verifyProof(testHasher, p, { root: p.root, size: size + 1 })).toBe(false);
         if (otherN !== n) expect(verifyProof(testHasher, p, { root: p.root, size, n: otherN })).toBe(false);
@@ -181,7 +156,7 @@ describe('generateProof / verifyProof', () => {
   });
 
   it('documents the caveat: an inner node passes as a leaf unless the size is bound', () => {
-    const view = viewOf(4, 16);
+    const view = cachedView(4, 16);
     const inner = (i: number) => view.getNode(1, i);
     const forged: InclusionProof = {
       n: 4,
@@ -194,7 +169,7 @@ describe('generateProof / verifyProof', () => {
     expect(verifyProof(testHasher, forged, { root: view.root! })).toBe(true);
     expect(verifyProof(testHasher, forged, { root: view.root!, size: 16 })).toBe(false);
     // Same with another branching factor: N=2 tree of 4 leaves seen as an N=3 tree of 4 leaves.
-    const v2 = viewOf(2, 4);
+    const v2 = cachedView(2, 4);
     const asN3: InclusionProof = {
       n: 3,
       leafIndex: 3,
@@ -212,7 +187,7 @@ describe('generateProof / verifyProof', () => {
 });
 
 describe('verifyProof on malformed input: false or INVALID_PROOF, never another exception', () => {
-  const good = generateProof(viewOf(3, 20), 7);
+  const good = generateProof(cachedView(3, 20), 7);
   const node = new Uint8Array(32);
 
   it('named cases', () => {
@@ -249,10 +224,10 @@ describe('verifyProof on malformed input: false or INVALID_PROOF, never another 
       { ...good, levels: [{ position: 1 }, ...good.levels.slice(1)] },
     ];
     for (const c of cases) {
-      const r = outcome(() => verifyProof(testHasher, c as InclusionProof));
+      const r = valueOrInvalidProof(() => verifyProof(testHasher, c as InclusionProof));
       expect(r === false || r === 'INVALID_PROOF').toBe(true);
     }
-    expect(outcome(() => verifyProof(testHasher, { ...good, n: 1 }))).toBe('INVALID_PROOF');
+    expect(valueOrInvalidProof(() => verifyProof(testHasher, { ...good, n: 1 }))).toBe('INVALID_PROOF');
   });
 
   it('any field replaced by anything', () => {
@@ -265,7 +240,7 @@ describe('verifyProof on malformed input: false or INVALID_PROOF, never another 
         // With every trusted value bound, only an unchanged proof may verify (an unbound treeSize
         // of the same shape would pass, which is the documented caveat, not malformed input).
         fc.pre(!isDeepStrictEqual(p[key], (good as unknown as Record<string, unknown>)[key]));
-        const r = outcome(() => verifyProof(testHasher, p as unknown as InclusionProof, { root: good.root, size: good.treeSize, n: good.n }));
+        const r = valueOrInvalidProof(() => verifyProof(testHasher, p as unknown as InclusionProof, { root: good.root, size: good.treeSize, n: good.n }));
         expect(r === false || r === 'INVALID_PROOF').toBe(true);
       }),
       { numRuns: 500 },

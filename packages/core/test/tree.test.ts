@@ -1,21 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { LeanIMT } from '../src/tree/lean-imt.js';
-import { RotorTreeError } from '../src/errors.js';
 import { toHex } from '../src/bytes.js';
 import type { Hasher } from '../src/hasher.js';
 import { leaf, naiveLevels, naiveRoot, testHasher } from './support/naive-tree.js';
+import { codeOf } from './support/outcomes.js';
 
 const leaves = (count: number, from = 0): Uint8Array[] => Array.from({ length: count }, (_, i) => leaf(from + i + 1));
-
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof RotorTreeError ? err.code : `not a RotorTreeError: ${String(err)}`;
-  }
-  return undefined;
-}
 
 /** Every node of every level equals the naive model's. */
 function expectSameAsNaive(tree: LeanIMT, all: Uint8Array[]): void {

@@ -70,3 +70,27 @@ export function leaf(i: number): Uint8Array {
   new DataView(out.buffer).setUint32(0, i, true);
   return out;
 }
+
+const leavesCache = new Map<number, Uint8Array[]>();
+/** leaf(0) .. leaf(size - 1), built once per size. */
+export function cachedLeaves(size: number): Uint8Array[] {
+  let leaves = leavesCache.get(size);
+  if (leaves === undefined) leavesCache.set(size, (leaves = Array.from({ length: size }, (_, i) => leaf(i))));
+  return leaves;
+}
+
+const viewCache = new Map<string, TreeView>();
+/** The naive view of `cachedLeaves(size)` with branching factor n, built once per (n, size). */
+export function cachedView(n: number, size: number): TreeView {
+  const key = `${n}/${size}`;
+  let view = viewCache.get(key);
+  if (view === undefined) viewCache.set(key, (view = naiveView(cachedLeaves(size), n)));
+  return view;
+}
+
+/** Every leaf of `view`, in order. */
+export function leavesOfView(view: TreeView): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < view.size; i++) out.push(view.getNode(0, i));
+  return out;
+}
