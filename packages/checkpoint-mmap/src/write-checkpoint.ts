@@ -15,7 +15,7 @@
 import type { ChunkSource, TreeView } from '@rotortree/core';
 import { NODE_SIZE, levelLengthFor, settledLength } from '@rotortree/core';
 import type { FileSystem } from '@rotortree/core/fs';
-import { joinPath } from '@rotortree/core/fs';
+import { joinPath, pwriteAll } from '@rotortree/core/fs';
 import type { Crc32c } from './checksum.js';
 import { ioError } from './errors.js';
 import { MANIFEST_NAME, MANIFEST_TMP_NAME, segmentName } from './layout.js';
@@ -69,8 +69,10 @@ export interface WriteContext {
   nextSegmentId(): number;
 }
 
-/** Bytes copied from the view and written per pwrite. */
-const PIECE_BYTES = 16 * 1024 * 1024;
+/** Bytes per gather write: chunks are handed to the kernel by reference, this many at a time. */
+const GATHER_BYTES = 8 * 1024 * 1024;
+/** Bytes copied per buffer for a view without chunks of its own. */
+const PIECE_BYTES = 4 * 1024 * 1024;
 
 /**
  * Writes the checkpoint of `view` covering `seq` on top of the published `base`, and returns the
@@ -143,48 +145,73 @@ function packRuns(runs: readonly Extent[], maxChunks: number): Extent[][] {
   return out;
 }
 
-async function writeSegment(ctx: WriteContext, view: TreeView & Partial<ChunkSource>, extents: readonly Extent[]): Promise<SegmentEntry> {
-  const cn = ctx.chunkNodes;
+/**
+ * The bytes of `extents` in order, as buffers of at most ~`GATHER_BYTES` per yielded batch: the
+ * view's own settled chunks by reference (they never change: no copy, no fresh memory to fault in),
+ * else copies of up to `PIECE_BYTES`.
+ */
+function* segmentBatches(view: TreeView & Partial<ChunkSource>, cn: number, extents: readonly Extent[]): Generator<Uint8Array[]> {
   const chunkBytes = cn * NODE_SIZE;
+  let batch: Uint8Array[] = [];
+  let bytes = 0;
+  for (const e of extents) {
+    const chunks = typeof view.settledChunks === 'function' ? view.settledChunks(e.level, cn) : [];
+    const end = e.firstChunk + e.chunkCount;
+    for (let c = e.firstChunk; c < end; ) {
+      const chunk = chunks[c];
+      let buf: Uint8Array;
+      if (chunk !== undefined && chunk.length === chunkBytes) {
+        buf = chunk;
+        c++;
+      } else {
+        const take = Math.min(end - c, Math.max(1, Math.floor(PIECE_BYTES / chunkBytes)));
+        buf = new Uint8Array(take * chunkBytes);
+        copyNodes(view, cn, e.level, c * cn, take * cn, buf, 0);
+        c += take;
+      }
+      batch.push(buf);
+      bytes += buf.length;
+      if (bytes >= GATHER_BYTES) {
+        yield batch;
+        batch = [];
+        bytes = 0;
+      }
+    }
+  }
+  if (batch.length > 0) yield batch;
+}
+
+async function writeSegment(ctx: WriteContext, view: TreeView & Partial<ChunkSource>, extents: readonly Extent[]): Promise<SegmentEntry> {
   const id = ctx.nextSegmentId();
   const path = joinPath(ctx.dir, segmentName(id));
-  let byteLength = 0;
-  for (const e of extents) byteLength += e.chunkCount * chunkBytes;
-  const pieceChunks = Math.max(1, Math.floor(PIECE_BYTES / chunkBytes));
-  const pieceBytes = Math.min(byteLength, pieceChunks * chunkBytes);
-  // Two buffers: the next piece is copied and checksummed while the last one is being written.
-  const buffers: Uint8Array[] = [];
   let crc = 0;
   let pos = 0;
-  let turn = 0;
   try {
     const fh = await ctx.fs.open(path, 'wx+');
     let inFlight: Promise<void> = Promise.resolve();
     try {
-      for (const e of extents) {
-        for (let c = 0; c < e.chunkCount; c += pieceChunks) {
-          const chunks = Math.min(pieceChunks, e.chunkCount - c);
-          const bytes = chunks * chunkBytes;
-          const piece = (buffers[turn] ??= new Uint8Array(pieceBytes));
-          turn ^= 1;
-          copyNodes(view, cn, e.level, (e.firstChunk + c) * cn, chunks * cn, piece, 0);
-          crc = ctx.crc32c(piece, 0, bytes, crc);
-          await inFlight;
-          inFlight = fh.pwrite(piece, 0, bytes, pos);
-          pos += bytes;
+      // The next batch is checksummed while the last one is being written.
+      for (const batch of segmentBatches(view, ctx.chunkNodes, extents)) {
+        let bytes = 0;
+        for (const buf of batch) {
+          crc = ctx.crc32c(buf, 0, buf.length, crc);
+          bytes += buf.length;
         }
+        await inFlight;
+        inFlight = pwriteAll(fh, batch, pos);
+        pos += bytes;
       }
       await inFlight;
       await fh.datasync();
     } finally {
-      // A pwrite still running must finish before its buffer is dropped and the handle closed.
+      // A write still running must finish before the handle is closed.
       await inFlight.catch(() => undefined);
       await fh.close();
     }
   } catch (err) {
     throw ioError(err, path, 'writing segment');
   }
-  return { id, byteLength, crc, extents };
+  return { id, byteLength: pos, crc, extents };
 }
 
 async function publishManifest(ctx: WriteContext, bytes: Uint8Array): Promise<void> {

@@ -89,6 +89,28 @@ describe('faultyFileSystem: the durability model', () => {
     expect([...fs.peek('/d/a')!]).toEqual([1, 3]);
   });
 
+  it('a gather write is one operation for faults, and its buffers are separate unsynced writes at a crash', async () => {
+    const fs = faultyFileSystem({ seed: 8 });
+    await fs.mkdir('/d');
+    const fh = await fs.open('/d/a', 'wx+');
+    fs.failAt({ op: 'write', nth: 1, code: 'EIO', path: '/d/a' });
+    expect(await fsRejectionCode(fh.pwritev!([Uint8Array.of(1), Uint8Array.of(2)], 0))).toBe('EIO');
+    expect(fs.peek('/d/a')).toEqual(new Uint8Array(0));
+    const ops = fs.opCount;
+    await fh.pwritev!([Uint8Array.of(1, 2), new Uint8Array(0), Uint8Array.of(3)], 1);
+    expect(fs.opCount).toBe(ops + 1);
+    expect([...fs.peek('/d/a')!]).toEqual([0, 1, 2, 3]);
+    fs.crash('dropAll');
+    expect(await fs.exists('/d/a')).toBe(false);
+    // Synced: every buffer survives any crash.
+    const fh2 = await fs.open('/d/b', 'wx+');
+    await fh2.pwritev!([Uint8Array.of(4), Uint8Array.of(5, 6)], 0);
+    await fh2.datasync();
+    await fs.fsyncDir('/d');
+    fs.crash('reorder');
+    expect(await bytesAt(fs, '/d/b')).toEqual([4, 5, 6]);
+  });
+
   it('refuses every operation after crashAfterOp with EIO, and counts each operation once', async () => {
     const fs = faultyFileSystem({ seed: 6 });
     await fs.mkdir('/d/e/f', { recursive: true });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { readWholeFile, writeFileAtomic } from '../src/fs/helpers.js';
+import { pwriteAll, readWholeFile, writeFileAtomic } from '../src/fs/helpers.js';
 import { nodeFileSystem } from '../src/fs/node.js';
 import { fsRejectionCode } from './support/outcomes.js';
 
@@ -31,6 +31,31 @@ describe('nodeFileSystem', () => {
     await fh.close();
     expect(await fsRejectionCode(fs.open(path, 'wx+'))).toBe('EEXIST');
     expect(await fsRejectionCode(fs.open(join(dir, 'missing'), 'r+'))).toBe('ENOENT');
+  });
+
+  it('gather-writes more buffers than one writev takes (IOV_MAX), empty ones included, at a position', async () => {
+    const fs = nodeFileSystem();
+    const path = join(dir, 'v');
+    const fh = await fs.open(path, 'wx+');
+    const bufs = Array.from({ length: 2500 }, (_, i) => Uint8Array.from({ length: i % 7 }, (_, j) => (i + j) & 0xff));
+    const expected = Uint8Array.from([0, 0, 0, ...bufs.flatMap((b) => [...b])]);
+    await pwriteAll(fh, bufs, 3);
+    await fh.datasync();
+    await fh.close();
+    expect(await readWholeFile(fs, path)).toEqual(expected);
+  });
+
+  it('pwriteAll falls back to one pwrite per buffer on a handle without pwritev', async () => {
+    const fs = nodeFileSystem();
+    const fh = await fs.open(join(dir, 'w'), 'wx+');
+    const calls: number[] = [];
+    const plain = { ...fh, pwritev: undefined, pwrite: (b: Uint8Array, o: number, l: number, p: number) => (calls.push(p), fh.pwrite(b, o, l, p)) };
+    await pwriteAll(plain, [Uint8Array.of(1, 2), Uint8Array.of(3)], 5);
+    expect(calls).toEqual([5, 7]);
+    const out = new Uint8Array(8);
+    expect(await fh.read(out, 0, 8, 0)).toBe(8);
+    expect([...out]).toEqual([0, 0, 0, 0, 0, 1, 2, 3]);
+    await fh.close();
   });
 
   it('renames, lists, stats, unlinks and fsyncs a directory', async () => {

@@ -101,19 +101,23 @@ export class Checkpointer {
     try {
       await this.#lane.flushUpTo(seq);
       await this.#store.write(view, seq);
-      this.seq = seq;
-      await this.#written();
     } catch (err) {
       this.lastError = err;
       throw err;
     }
-    try {
-      await this.#lane.exclusive(() => this.#wal.truncate(seq));
-    } catch (err) {
+    this.seq = seq;
+    // Published and durable: re-tiering (mapping the new files) and dropping the WAL records the
+    // checkpoint covers are independent, so they run together.
+    const [written, truncated] = await Promise.allSettled([this.#written(), this.#lane.exclusive(() => this.#wal.truncate(seq))]);
+    if (truncated.status === 'rejected') {
       // The WAL file is in an unknown state: stop claiming durability.
-      const poison = this.#lane.poisonWith(err, 'truncating the WAL after a checkpoint failed');
+      const poison = this.#lane.poisonWith(truncated.reason, 'truncating the WAL after a checkpoint failed');
       this.lastError = poison;
       throw poison;
+    }
+    if (written.status === 'rejected') {
+      this.lastError = written.reason;
+      throw written.reason;
     }
     this.lastError = undefined;
   }

@@ -472,6 +472,16 @@ class FaultyHandle implements FileHandle {
     this.fs.recordWrite(this.inode, pos, buf.slice(off, off + len));
   }
 
+  /** One `write` operation (faults apply to it whole) whose buffers land as separate unsynced writes. */
+  async pwritev(bufs: readonly Uint8Array[], pos: number): Promise<void> {
+    this.begin('write');
+    if (this.readOnly) throw new FileSystemError('EBADF', 'write', this.path);
+    for (const buf of bufs) {
+      if (buf.length > 0) this.fs.recordWrite(this.inode, pos, buf.slice());
+      pos += buf.length;
+    }
+  }
+
   async read(buf: Uint8Array, off: number, len: number, pos: number): Promise<number> {
     this.begin('read');
     const n = Math.max(0, Math.min(len, this.inode.len - pos));

@@ -3,7 +3,16 @@
  * @module
  */
 import { dirName } from './path.js';
-import type { FileSystem } from './types.js';
+import type { FileHandle, FileSystem } from './types.js';
+
+/** Writes `bufs` one after another from `pos`: one gather write when the handle has one, else one `pwrite` each. */
+export async function pwriteAll(fh: FileHandle, bufs: readonly Uint8Array[], pos: number): Promise<void> {
+  if (fh.pwritev !== undefined) return fh.pwritev(bufs, pos);
+  for (const buf of bufs) {
+    await fh.pwrite(buf, 0, buf.length, pos);
+    pos += buf.length;
+  }
+}
 
 /** The whole content of the file at `path`. */
 export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8Array> {

@@ -10,7 +10,7 @@ export { nodeFileSystem } from './node.js';
 export { CRASH_MODES, faultyFileSystem } from './faulty.js';
 export type { CrashMode, CrashReport, FaultRule, FaultyFileSystem, FaultyFileSystemOptions, FsOp } from './faulty.js';
 export { crc32c } from './crc32c.js';
-export { readWholeFile, writeFileAtomic } from './helpers.js';
+export { pwriteAll, readWholeFile, writeFileAtomic } from './helpers.js';
 export { baseName, dirName, joinPath, normalizePath } from './path.js';
 export { createPrng } from './prng.js';
 export type { Prng } from './prng.js';

@@ -8,6 +8,18 @@ import type { FileHandle as NodeHandle } from 'node:fs/promises';
 import { fsErrorCode } from './errors.js';
 import type { FileHandle, FileStat, FileSystem, OpenFlags } from './types.js';
 
+/** Buffers per writev call (Linux IOV_MAX). */
+const MAX_IOVECS = 1024;
+
+/** `bufs` without their first `written` bytes (a partly written buffer becomes its unwritten tail). */
+function skipWritten(bufs: readonly Uint8Array[], written: number): Uint8Array[] {
+  let i = 0;
+  while (i < bufs.length && written >= bufs[i]!.length) written -= bufs[i++]!.length;
+  const rest = bufs.slice(i);
+  if (written > 0 && rest.length > 0) rest[0] = rest[0]!.subarray(written);
+  return rest;
+}
+
 class NodeFile implements FileHandle {
   constructor(private readonly fh: NodeHandle) {}
 
@@ -22,6 +34,17 @@ class NodeFile implements FileHandle {
       off += bytesWritten;
       pos += bytesWritten;
       len -= bytesWritten;
+    }
+  }
+
+  async pwritev(bufs: readonly Uint8Array[], pos: number): Promise<void> {
+    let rest = bufs.filter((b) => b.length > 0);
+    // writev may come back short too: skip what was written and go on with the rest.
+    while (rest.length > 0) {
+      const { bytesWritten } = await this.fh.writev(rest.slice(0, MAX_IOVECS), pos);
+      if (bytesWritten <= 0) throw Object.assign(new Error('writev made no progress'), { code: 'EIO' });
+      pos += bytesWritten;
+      rest = skipWritten(rest, bytesWritten);
     }
   }
 

@@ -22,6 +22,12 @@ export type OpenFlags = 'r' | 'r+' | 'w+' | 'wx+';
 export interface FileHandle {
   /** Writes `len` bytes of `buf` from `off` at file position `pos` (all of them, or throws). */
   pwrite(buf: Uint8Array, off: number, len: number, pos: number): Promise<void>;
+  /**
+   * Optional gather write: `bufs` one after another from file position `pos` (all of them, or
+   * throws), in as few system calls as the platform allows. Callers go through {@link pwriteAll},
+   * which falls back to one `pwrite` per buffer. Not atomic: a crash may keep any subset.
+   */
+  pwritev?(bufs: readonly Uint8Array[], pos: number): Promise<void>;
   /** Reads up to `len` bytes at `pos` into `buf[off]`; resolves with the count (less only at end of file). */
   read(buf: Uint8Array, off: number, len: number, pos: number): Promise<number>;
   /** The current size in bytes. */
