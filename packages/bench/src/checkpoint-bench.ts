@@ -24,11 +24,17 @@ export interface TreeDirOptions {
   /** Levels below it are read from the checkpoint's files (omit: everything copied into memory). */
   readonly pinAboveLevel?: number;
   readonly verifyCheckpoint?: boolean;
+  /** The store's `maxResidentBytes` (omit: no limit). */
+  readonly maxResidentBytes?: number;
 }
 
 /** Opens (or creates) a manual-flush N=4 tree in `options.dir`; also returns whether the store maps its segments. */
 export async function openTreeDir(options: TreeDirOptions): Promise<{ tree: RotorTree; mapped: boolean }> {
-  const checkpoints = mmapCheckpointStore({ dir: join(options.dir, 'checkpoint'), mmap: options.mmap ?? 'auto' });
+  const checkpoints = mmapCheckpointStore({
+    dir: join(options.dir, 'checkpoint'),
+    mmap: options.mmap ?? 'auto',
+    ...(options.maxResidentBytes === undefined ? {} : { maxResidentBytes: options.maxResidentBytes }),
+  });
   const tree = await RotorTree.open({
     hasher: options.hasher,
     n: 4,

@@ -14,6 +14,8 @@ import { median } from './harness.js';
 export interface ChildRequest {
   readonly dir: string;
   readonly pinAboveLevel?: number;
+  /** The checkpoint store's `maxResidentBytes` (omit: no limit). */
+  readonly maxResidentBytes?: number;
   readonly proofs: number;
   /** Opens after the first, in the same process (default 3; 0 skips them: an untiered open of 100M takes ~30 s). */
   readonly reopens?: number;
@@ -49,7 +51,12 @@ function procStatusBytes(field: string): number {
 async function main(): Promise<void> {
   const request = JSON.parse(process.argv[2] ?? '') as ChildRequest;
   const hasher = blake3();
-  const base = { dir: request.dir, hasher, ...(request.pinAboveLevel === undefined ? {} : { pinAboveLevel: request.pinAboveLevel }) };
+  const base = {
+    dir: request.dir,
+    hasher,
+    ...(request.pinAboveLevel === undefined ? {} : { pinAboveLevel: request.pinAboveLevel }),
+    ...(request.maxResidentBytes === undefined ? {} : { maxResidentBytes: request.maxResidentBytes }),
+  };
   const rssBefore = process.memoryUsage().rss;
   let t0 = performance.now();
   const { tree, mapped } = await openTreeDir(base);

@@ -44,7 +44,7 @@ export function lockVirtualDir(fs: object, dir: string): HeldLock {
 
 /** Locks a real directory (which must exist): registry, plus flock when the addon is there. */
 export function lockRealDir(dir: string, addon: MmapAddon | undefined): HeldLock {
-  const key = realpathSync(dir);
+  const key = realpathSync.native(dir); // one system call (the JS version walks every component)
   const unregister = registryTake(REAL, key);
   let fd: number | undefined;
   if (addon !== undefined) {

@@ -12,11 +12,24 @@ export interface MmapAddon {
    * Maps `length` bytes (1 .. {@link MmapAddon.maxWindow}) of the open file `fd` from `offset`
    * (any offset; above 4 GiB too) read-only and shared. Throws if the file is shorter than
    * `offset + length` (a mapped page past the end of file would be SIGBUS). The mapping stays
-   * valid after `fd` is closed. Never write through it (SIGSEGV).
+   * valid after `fd` is closed. Never write through it (SIGSEGV), never transfer it (postMessage or
+   * structuredClone with a transfer list: a fatal error). V8 does not count it as external memory,
+   * so mapping gigabytes does not make the garbage collector run.
    */
   mapReadOnly(fd: number, offset: number, length: number): ArrayBuffer;
+  /**
+   * Opens, checks and maps a whole file in one call (open + fstat + mmap + close, no thread-pool hop):
+   * the mapping when the file has exactly `length` bytes (1 .. {@link MmapAddon.maxWindow}), else the
+   * file's size without mapping it. A failed open throws with the system `code` (e.g. `ENOENT`).
+   */
+  mapFile(path: string, length: number): ArrayBuffer | number;
   /** munmap + detach: later views of the buffer are empty. False if it was unmapped already. */
   unmap(buffer: ArrayBuffer): boolean;
+  /**
+   * madvise(MADV_DONTNEED) over the mapping: its pages leave the process's resident set and stay in
+   * the page cache (a later read maps them again, same bytes). False if it was unmapped already.
+   */
+  release(buffer: ArrayBuffer): boolean;
   /** flock(LOCK_EX | LOCK_NB) on `fd`: true when taken, false when another open file holds it. */
   lockExclusive(fd: number): boolean;
   /** CRC-32C of all of `bytes`, continuing from `crc` (0 to start); same results as core's `crc32c`. */
@@ -46,7 +59,9 @@ function loadOnce(): MmapAddon | null {
     const loaded = createRequire(import.meta.url)(ADDON_PATH) as Partial<MmapAddon>;
     cached =
       typeof loaded.mapReadOnly === 'function' &&
+      typeof loaded.mapFile === 'function' &&
       typeof loaded.unmap === 'function' &&
+      typeof loaded.release === 'function' &&
       typeof loaded.lockExclusive === 'function' &&
       typeof loaded.crc32c === 'function'
         ? (loaded as MmapAddon)

@@ -4,7 +4,6 @@
  * (a short mapped file would turn reads into SIGBUS) and, when asked, its CRC-32C.
  * @module
  */
-import { closeSync, fstatSync, openSync } from 'node:fs';
 import type { FileSystem } from '@rotortree/core/fs';
 import { joinPath } from '@rotortree/core/fs';
 import type { Crc32c } from './checksum.js';
@@ -18,6 +17,8 @@ export interface LoadedSegment {
   readonly bytes: Uint8Array;
   /** Unmaps (mapped) or drops the bytes; views of them become empty. */
   release(): void;
+  /** Drops the pages it keeps resident; the bytes stay readable (mapped: madvise DONTNEED; in memory: nothing). */
+  dropResident(): void;
 }
 
 /** Where segment bytes come from. */
@@ -48,23 +49,16 @@ export class MappedSegmentSource implements SegmentSource {
 
   async load(entry: SegmentEntry, verify: boolean): Promise<LoadedSegment> {
     const path = joinPath(this.dir, segmentName(entry.id));
-    let fd: number;
+    let mapped: ArrayBuffer | number;
     try {
-      fd = openSync(path, 'r');
+      // One native call: the size is checked before anything is mapped.
+      mapped = this.addon.mapFile(path, entry.byteLength);
     } catch (err) {
       if (isNotFound(err)) throw corruption(path, 'segment file named by the manifest is missing', 0);
-      throw ioError(err, path, 'opening');
-    }
-    let buffer: ArrayBuffer;
-    try {
-      const size = fstatSync(fd).size;
-      if (size !== entry.byteLength) throw sizeMismatch(path, size, entry.byteLength);
-      buffer = this.addon.mapReadOnly(fd, 0, entry.byteLength);
-    } catch (err) {
       throw ioError(err, path, 'mapping');
-    } finally {
-      closeSync(fd);
     }
+    if (typeof mapped === 'number') throw sizeMismatch(path, mapped, entry.byteLength);
+    const buffer = mapped;
     const bytes = new Uint8Array(buffer);
     const release = (): void => void this.addon.unmap(buffer);
     if (verify) {
@@ -75,7 +69,7 @@ export class MappedSegmentSource implements SegmentSource {
         throw err;
       }
     }
-    return { bytes, release };
+    return { bytes, release, dropResident: () => void this.addon.release(buffer) };
   }
 }
 
@@ -105,7 +99,7 @@ export class ReadSegmentSource implements SegmentSource {
       await fh.close().catch(() => undefined);
     }
     if (verify) checkCrc(path, bytes, entry, this.crc32c);
-    return { bytes, release: () => undefined };
+    return { bytes, release: () => undefined, dropResident: () => undefined };
   }
 
   async #open(path: string): ReturnType<FileSystem['open']> {

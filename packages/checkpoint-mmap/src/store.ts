@@ -3,8 +3,8 @@
  * one atomic rename (see write-checkpoint.ts for the write order, manifest.ts for the format).
  * @module
  */
-import { mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import type { CheckpointConfig, CheckpointStore, CheckpointStoreCapabilities, StoredCheckpoint, TreeView } from '@rotortree/core';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import type { CheckpointConfig, CheckpointStore, CheckpointStoreCapabilities, ChunkRun, StoredCheckpoint, TreeView } from '@rotortree/core';
 import { NODE_SIZE, RotorTreeError, chunkNodesFor } from '@rotortree/core';
 import type { FileSystem } from '@rotortree/core/fs';
 import { dirName, joinPath, nodeFileSystem, normalizePath } from '@rotortree/core/fs';
@@ -17,6 +17,7 @@ import { MANIFEST_NAME, MANIFEST_TMP_NAME, MAX_SEGMENT_BYTES, chunkBytesFor, isO
 import type { Manifest } from './manifest.js';
 import { decodeManifest } from './manifest.js';
 import { loadMmapAddon, mmapDisabled } from './native.js';
+import { MappedResidency, sharedMeter } from './residency.js';
 import type { LoadedSegment, SegmentSource } from './segments.js';
 import { MappedSegmentSource, ReadSegmentSource } from './segments.js';
 import { CheckpointView } from './view.js';
@@ -41,6 +42,14 @@ export interface MmapCheckpointStoreOptions {
   readonly verify?: boolean;
   /** Largest segment file in bytes, rounded down to whole chunks (default and maximum 1 GiB). For tests. */
   readonly maxSegmentBytes?: number;
+  /**
+   * Mapped segments only: about how many bytes of them a tree reading through this store may keep
+   * resident (counted in the process's RSS) before the store releases them (`madvise(MADV_DONTNEED)`;
+   * they stay readable, later reads map them again from the page cache). Default: no limit (mapped
+   * pages stay resident until the kernel needs the memory). A small budget makes random reads over
+   * a large tree pay a page fault each time. See {@link MmapCheckpointStore.releaseMappedPages}.
+   */
+  readonly maxResidentBytes?: number;
 }
 
 /** A checkpoint read back by the file store; its view reads through mmap when {@link CheckpointView.mapped}. */
@@ -59,6 +68,11 @@ export interface MmapCheckpointStore extends CheckpointStore {
   latest(): Promise<FileStoredCheckpoint | undefined>;
   /** True once opened with segments read through mmap. */
   readonly mapped: boolean;
+  /**
+   * Releases the pages of every mapped segment from this process's resident set now (they stay
+   * readable; a tree then reads them from the page cache again). Nothing to do without mmap.
+   */
+  releaseMappedPages(): void;
 }
 
 /** Creates a file checkpoint store in `options.dir`; nothing is touched before `open`. */
@@ -69,6 +83,9 @@ export function mmapCheckpointStore(options: MmapCheckpointStoreOptions): MmapCh
   if (options.mmap !== undefined && options.mmap !== 'auto' && options.mmap !== 'off') throw new TypeError("mmap must be 'auto' or 'off'");
   if (options.maxSegmentBytes !== undefined && !(Number.isInteger(options.maxSegmentBytes) && options.maxSegmentBytes > 0)) {
     throw new RangeError('maxSegmentBytes must be a positive integer');
+  }
+  if (options.maxResidentBytes !== undefined && !(Number.isSafeInteger(options.maxResidentBytes) && options.maxResidentBytes > 0)) {
+    throw new RangeError('maxResidentBytes must be a positive integer');
   }
   return new FileCheckpointStore(options);
 }
@@ -87,6 +104,8 @@ class FileCheckpointStore implements MmapCheckpointStore {
   #life: ViewLifetime = { closed: false };
   /** Loaded (mapped or read) segments by id, shared by every view of this store. */
   readonly #loaded = new Map<number, LoadedSegment>();
+  /** Counts the tree's reads of mapped runs and releases their pages at the budget. */
+  readonly #residency: MappedResidency;
   /** The published manifest as this store knows it; `known` is false after a failed write. */
   #base: Manifest | undefined;
   #baseKnown = false;
@@ -101,6 +120,11 @@ class FileCheckpointStore implements MmapCheckpointStore {
     this.#real = options.fs === undefined;
     this.#fs = options.fs ?? nodeFileSystem();
     this.#crc32c = bestCrc32c();
+    const budget = options.maxResidentBytes;
+    const releasePages = (): void => {
+      for (const seg of this.#loaded.values()) seg.dropResident();
+    };
+    this.#residency = new MappedResidency(budget, releasePages, budget === undefined ? undefined : sharedMeter(loadMmapAddon()?.pageSize));
   }
 
   get mapped(): boolean {
@@ -213,6 +237,8 @@ class FileCheckpointStore implements MmapCheckpointStore {
    */
   async #mkdir(): Promise<void> {
     try {
+      // The common case, cheaply (no Stats object): a path that exists but is no directory fails at the lock.
+      if (this.#real && existsSync(this.#dir)) return;
       const created: string[] = [];
       for (let d = normalizePath(this.#dir); !(await this.#isDir(d)); d = dirName(d)) {
         created.push(d);
@@ -295,26 +321,34 @@ class FileCheckpointStore implements MmapCheckpointStore {
       }
     });
     if (failed !== undefined) throw failed.reason;
+    // One run per extent (a few per segment), not a view per chunk: a level makes those on first read.
     const chunkBytes = m.chunkNodes * NODE_SIZE;
-    const chunks: Uint8Array[][] = m.levels.map((l) => new Array<Uint8Array>(l.wholeChunks));
+    const runs: ChunkRun[][] = m.levels.map(() => []);
     for (const seg of m.segments) {
       const bytes = this.#loaded.get(seg.id)!.bytes;
       let off = 0;
       for (const e of seg.extents) {
-        const level = chunks[e.level]!;
-        for (let c = 0; c < e.chunkCount; c++, off += chunkBytes) level[e.firstChunk + c] = bytes.subarray(off, off + chunkBytes);
+        const len = e.chunkCount * chunkBytes;
+        runs[e.level]!.push({ firstChunk: e.firstChunk, bytes: bytes.subarray(off, off + len) });
+        off += len;
       }
     }
+    for (const level of runs) if (level.length > 1) level.sort((a, b) => a.firstChunk - b.firstChunk);
     return new CheckpointView(
       m.n,
       m.maxDepth,
       m.size,
       m.chunkNodes,
-      chunks,
+      runs,
       m.levels.map((l) => l.nodes),
       this.#life,
       source.mapped,
+      source.mapped ? this.#residency : undefined,
     );
+  }
+
+  releaseMappedPages(): void {
+    this.#residency.release();
   }
 
   /**

@@ -4,7 +4,7 @@
  * (a partial chunk of settled nodes, then the unsettled last node) from the manifest.
  * @module
  */
-import type { ChunkSource, TreeView } from '@rotortree/core';
+import type { ChunkRun, ChunkSource, RunResidency, TreeView } from '@rotortree/core';
 import { NODE_SIZE, RotorTreeError, depthForSize, levelLengthFor } from '@rotortree/core';
 
 /**
@@ -23,7 +23,7 @@ export interface CheckpointLevelChunks {
   readonly chunks: readonly Uint8Array[];
   /** First node index held by `tail`: `chunks.length * chunkNodes`. */
   readonly tailStart: number;
-  /** Nodes `tailStart .. levelLength - 1` (fewer than a chunk plus one), a private copy. */
+  /** Nodes `tailStart .. levelLength - 1` (fewer than a chunk plus one). READ-ONLY: shared with the store. */
   readonly tail: Uint8Array;
 }
 
@@ -40,38 +40,46 @@ export class CheckpointView implements TreeView, ChunkSource {
   readonly depth: number;
   /** Whether settled chunks are read through mmap (`true`) or from memory. */
   readonly mapped: boolean;
+  /** Core's {@link ChunkSource.residency}: a tree adopting these runs reports its reads here (mapped stores). */
+  readonly residency?: RunResidency;
   readonly #chunkNodes: number;
   readonly #lens: number[];
-  readonly #chunks: ReadonlyArray<readonly Uint8Array[]>;
+  /** Per level, its whole chunks as runs of segment bytes (sorted, tiling from chunk 0). */
+  readonly #runs: ReadonlyArray<readonly ChunkRun[]>;
+  /** Per level, one view per chunk: made on the first `settledChunks`/`chunksOf` of the level. */
+  readonly #chunks: (readonly Uint8Array[] | undefined)[] = [];
   readonly #tails: readonly Uint8Array[];
   readonly #tailStarts: number[];
   readonly #life: ViewLifetime;
 
-  /** @internal Built by the store. `chunks[k]` and `tails[k]` per level 0..depth. */
+  /** @internal Built by the store. `runs[k]` and `tails[k]` per level 0..depth. */
   constructor(
     n: number,
     maxDepth: number,
     size: number,
     chunkNodes: number,
-    chunks: ReadonlyArray<readonly Uint8Array[]>,
+    runs: ReadonlyArray<readonly ChunkRun[]>,
     tails: readonly Uint8Array[],
     life: ViewLifetime,
     mapped: boolean,
+    residency?: RunResidency,
   ) {
     this.n = n;
     this.maxDepth = maxDepth;
     this.size = size;
     this.depth = depthForSize(size, n);
     this.mapped = mapped;
+    if (residency !== undefined) this.residency = residency;
     this.#chunkNodes = chunkNodes;
-    this.#chunks = chunks;
+    this.#runs = runs;
     this.#tails = tails;
     this.#life = life;
     this.#lens = [];
     this.#tailStarts = [];
     for (let k = 0; k <= this.depth; k++) {
       this.#lens.push(levelLengthFor(size, n, k));
-      this.#tailStarts.push(chunks[k]!.length * chunkNodes);
+      const last = runs[k]![runs[k]!.length - 1];
+      this.#tailStarts.push(last === undefined ? 0 : last.firstChunk * chunkNodes + last.bytes.length / NODE_SIZE);
     }
   }
 
@@ -95,10 +103,9 @@ export class CheckpointView implements TreeView, ChunkSource {
       src = this.#tails[level]!;
       off = (index - tailStart) * NODE_SIZE;
     } else {
-      const cn = this.#chunkNodes;
-      const c = Math.floor(index / cn);
-      src = this.#chunks[level]![c]!;
-      off = (index - c * cn) * NODE_SIZE;
+      const run = this.#runHolding(level, index);
+      src = run.bytes;
+      off = (index - run.firstChunk * this.#chunkNodes) * NODE_SIZE;
     }
     for (let i = 0; i < NODE_SIZE; i++) out[outOffset + i] = src[off + i]!;
   }
@@ -117,10 +124,10 @@ export class CheckpointView implements TreeView, ChunkSource {
     const tailStart = this.#tailStarts[level]!;
     let at = outOffset;
     while (count > 0 && index < tailStart) {
-      const c = Math.floor(index / cn);
-      const within = index - c * cn;
-      const take = Math.min(count, cn - within, tailStart - index);
-      out.set(this.#chunks[level]![c]!.subarray(within * NODE_SIZE, (within + take) * NODE_SIZE), at);
+      const run = this.#runHolding(level, index);
+      const within = index - run.firstChunk * cn;
+      const take = Math.min(count, run.bytes.length / NODE_SIZE - within);
+      out.set(run.bytes.subarray(within * NODE_SIZE, (within + take) * NODE_SIZE), at);
       index += take;
       count -= take;
       at += take * NODE_SIZE;
@@ -139,7 +146,7 @@ export class CheckpointView implements TreeView, ChunkSource {
     }
     return {
       chunkNodes: this.#chunkNodes,
-      chunks: this.#chunks[level]!,
+      chunks: this.#chunkViews(level),
       tailStart: this.#tailStarts[level]!,
       tail: this.#tails[level]!,
     };
@@ -154,7 +161,57 @@ export class CheckpointView implements TreeView, ChunkSource {
   settledChunks(level: number, chunkNodes: number): readonly Uint8Array[] {
     this.#assertOpen();
     if (chunkNodes !== this.#chunkNodes || !Number.isInteger(level) || level < 0 || level > this.depth) return [];
-    return this.#chunks[level]!;
+    return this.#chunkViews(level);
+  }
+
+  /**
+   * Core's {@link ChunkSource.settledRuns}: the same chunks as {@link settledChunks}, as one run per
+   * segment extent (a restore then makes a chunk's view only when the tree first reads it).
+   */
+  settledRuns(level: number, chunkNodes: number): readonly ChunkRun[] {
+    this.#assertOpen();
+    if (chunkNodes !== this.#chunkNodes || !Number.isInteger(level) || level < 0 || level > this.depth) return [];
+    return this.#runs[level]!;
+  }
+
+  /** Chunk `c` of {@link settledChunks} (`undefined` past them), made without the others. */
+  settledChunkAt(level: number, chunkNodes: number, c: number): Uint8Array | undefined {
+    this.#assertOpen();
+    if (chunkNodes !== this.#chunkNodes || !Number.isInteger(level) || level < 0 || level > this.depth) return undefined;
+    if (!Number.isInteger(c) || c < 0 || c * chunkNodes >= this.#tailStarts[level]!) return undefined;
+    const made = this.#chunks[level];
+    if (made !== undefined) return made[c];
+    const run = this.#runHolding(level, c * chunkNodes);
+    const at = (c - run.firstChunk) * chunkNodes * NODE_SIZE;
+    return run.bytes.subarray(at, at + chunkNodes * NODE_SIZE);
+  }
+
+  /** One view per whole chunk of `level`, made once. */
+  #chunkViews(level: number): readonly Uint8Array[] {
+    let views = this.#chunks[level];
+    if (views === undefined) {
+      const chunkBytes = this.#chunkNodes * NODE_SIZE;
+      const out: Uint8Array[] = [];
+      for (const run of this.#runs[level]!) {
+        for (let off = 0; off < run.bytes.length; off += chunkBytes) out.push(run.bytes.subarray(off, off + chunkBytes));
+      }
+      this.#chunks[level] = views = out;
+    }
+    return views;
+  }
+
+  /** The run holding node `index` of `level` (an index below the level's tail). */
+  #runHolding(level: number, index: number): ChunkRun {
+    const runs = this.#runs[level]!;
+    const c = Math.floor(index / this.#chunkNodes);
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (runs[mid]!.firstChunk <= c) lo = mid;
+      else hi = mid - 1;
+    }
+    return runs[lo]!;
   }
 
   #check(level: number, index: number, count: number): void {

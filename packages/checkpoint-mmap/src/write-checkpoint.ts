@@ -22,22 +22,17 @@ import { MANIFEST_NAME, MANIFEST_TMP_NAME, segmentName } from './layout.js';
 import type { Extent, LevelEntry, Manifest, SegmentEntry } from './manifest.js';
 import { encodeManifest } from './manifest.js';
 
-/** A view that can copy a run of nodes at once (this package's views can). */
-interface BulkReadableView extends TreeView {
-  readNodes(level: number, index: number, count: number, out: Uint8Array, outOffset: number): void;
-}
-
 /**
  * Copies nodes `index .. index + count - 1` of `level` from `view` into `out`: from the view's
  * settled chunks when it offers them (core's {@link ChunkSource}), else in bulk when it can, else
  * one `readNode` per node (~100 ns each: the slow path for a view without either).
  */
 export function copyNodes(view: TreeView & Partial<ChunkSource>, chunkNodes: number, level: number, index: number, count: number, out: Uint8Array, outOffset: number): void {
-  if (typeof view.settledChunks === 'function') {
-    const chunks = view.settledChunks(level, chunkNodes);
+  if (typeof view.settledChunks === 'function' || typeof view.settledChunkAt === 'function') {
+    const chunkAt = settledChunkReader(view, level, chunkNodes);
     while (count > 0) {
       const c = Math.floor(index / chunkNodes);
-      const chunk = chunks[c];
+      const chunk = chunkAt(c);
       if (chunk === undefined || chunk.length !== chunkNodes * NODE_SIZE) break;
       const within = index - c * chunkNodes;
       const take = Math.min(count, chunkNodes - within);
@@ -48,9 +43,8 @@ export function copyNodes(view: TreeView & Partial<ChunkSource>, chunkNodes: num
     }
     if (count === 0) return;
   }
-  const bulk = (view as Partial<BulkReadableView>).readNodes;
-  if (typeof bulk === 'function') {
-    bulk.call(view, level, index, count, out, outOffset);
+  if (typeof view.readNodes === 'function') {
+    view.readNodes(level, index, count, out, outOffset);
     return;
   }
   for (let i = 0; i < count; i++) view.readNode(level, index + i, out, outOffset + i * NODE_SIZE);
@@ -145,6 +139,13 @@ function packRuns(runs: readonly Extent[], maxChunks: number): Extent[][] {
   return out;
 }
 
+/** Chunk `c` of `level` as the view holds it, or `undefined`: one at a time where the view can (a lazily opened level makes no view per chunk). */
+function settledChunkReader(view: TreeView & Partial<ChunkSource>, level: number, cn: number): (c: number) => Uint8Array | undefined {
+  if (typeof view.settledChunkAt === 'function') return (c) => view.settledChunkAt!(level, cn, c);
+  const chunks = typeof view.settledChunks === 'function' ? view.settledChunks(level, cn) : [];
+  return (c) => chunks[c];
+}
+
 /**
  * The bytes of `extents` in order, as buffers of at most ~`GATHER_BYTES` per yielded batch: the
  * view's own settled chunks by reference (they never change: no copy, no fresh memory to fault in),
@@ -155,10 +156,10 @@ function* segmentBatches(view: TreeView & Partial<ChunkSource>, cn: number, exte
   let batch: Uint8Array[] = [];
   let bytes = 0;
   for (const e of extents) {
-    const chunks = typeof view.settledChunks === 'function' ? view.settledChunks(e.level, cn) : [];
+    const chunkAt = settledChunkReader(view, e.level, cn);
     const end = e.firstChunk + e.chunkCount;
     for (let c = e.firstChunk; c < end; ) {
-      const chunk = chunks[c];
+      const chunk = chunkAt(c);
       let buf: Uint8Array;
       if (chunk !== undefined && chunk.length === chunkBytes) {
         buf = chunk;

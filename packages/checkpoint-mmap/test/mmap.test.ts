@@ -143,6 +143,43 @@ describe('mmap and read-into-memory paths', () => {
     }
   });
 
+  it('a tiered restore takes runs (views made on first read); snapshots read CLOSED after close, no crash', async () => {
+    for (const mmap of ['auto', 'off'] as const) {
+      const n = 4;
+      const cn = chunkNodesFor(n);
+      const size = 9 * cn + 77;
+      const dir = await writtenDir(n, size);
+      const s = mmapCheckpointStore({ dir, mmap, maxSegmentBytes: 2 * cn * NODE_SIZE }); // several segments
+      const view = (await s.open(configFor(n)))!.view;
+      const runs = view.settledRuns(0, cn);
+      expect(runs.map((r) => r.firstChunk)).toEqual(runs.map((_, i) => runs.slice(0, i).reduce((sum, r) => sum + r.bytes.length / (cn * NODE_SIZE), 0)));
+      expect(runs.reduce((sum, r) => sum + r.bytes.length, 0)).toBe(9 * cn * NODE_SIZE);
+      expect(view.settledRuns(0, cn + 1)).toEqual([]);
+      for (let c = 0; c <= 9; c++) {
+        const one = view.settledChunkAt(0, cn, c);
+        if (c === 9) expect(one).toBeUndefined();
+        else expect(Buffer.compare(one!, view.settledChunks(0, cn)[c]!)).toBe(0);
+      }
+      const tree = new LeanIMT({ hasher, n, maxDepth: 32 });
+      tree.restore(view, 1);
+      const snap = tree.snapshot();
+      expectSameTree(snap, treeOf(n, size));
+      growTo(tree, size + cn);
+      expectSameTree(tree, treeOf(n, size + cn));
+      const lazy = new LeanIMT({ hasher, n, maxDepth: 32 });
+      lazy.restore(view, 2);
+      const lazySnap = lazy.snapshot();
+      expect(lazySnap.getNode(0, 5)).toEqual(treeOf(n, size).getNode(0, 5)); // chunk 0 made, chunk 8 not
+      await s.close();
+      if (mmap === 'auto' && s.mapped) {
+        for (const read of [snap, lazySnap]) {
+          expect(() => read.getNode(0, 5)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+          expect(() => read.getNode(0, 8 * cn)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+        }
+      }
+    }
+  });
+
   it('use after close: the view throws CLOSED, no crash', async () => {
     for (const mmap of ['auto', 'off'] as const) {
       const dir = await writtenDir(2, 5000);
@@ -202,6 +239,43 @@ describe('the addon', () => {
     } finally {
       closeSync(fd);
     }
+  });
+
+  withAddon('a mapping is not counted as V8 external memory (no GC at open), and unmap still detaches it', () => {
+    const a = addon!;
+    const path = join(dirForTest(), 'big.bin');
+    const fd = openSync(path, 'w+');
+    try {
+      const len = 256 * 2 ** 20;
+      writeSync(fd, Buffer.from('end'), 0, 3, len - 3);
+      const before = process.memoryUsage().external;
+      const ab = a.mapReadOnly(fd, 0, len);
+      const grew = process.memoryUsage().external - before;
+      expect(grew).toBeLessThan(32 * 2 ** 20); // an N-API external buffer counts all 256 MiB
+      expect(Buffer.from(ab, len - 3, 3).toString()).toBe('end');
+      expect(a.unmap(ab)).toBe(true);
+      expect(ab.byteLength).toBe(0);
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  withAddon('mapFile maps a file of exactly the given size, else returns its size; a missing file is ENOENT', () => {
+    const a = addon!;
+    const dir = dirForTest();
+    const path = join(dir, 'seg.bin');
+    const fd = openSync(path, 'w+');
+    writeSync(fd, Buffer.from('0123456789'), 0, 10, 0);
+    closeSync(fd);
+    const ab = a.mapFile(path, 10);
+    expect(ab).toBeInstanceOf(ArrayBuffer);
+    expect(Buffer.from(ab as ArrayBuffer).toString()).toBe('0123456789');
+    expect(a.unmap(ab as ArrayBuffer)).toBe(true);
+    expect(a.mapFile(path, 11)).toBe(10); // short: nothing mapped (a read past EOF would be SIGBUS)
+    expect(a.mapFile(path, 9)).toBe(10);
+    expect(() => a.mapFile(join(dir, 'missing.bin'), 10)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(() => a.mapFile(path, 0)).toThrow(RangeError);
+    expect(() => a.mapFile(path, a.maxWindow + 1)).toThrow(RangeError);
   });
 
   withAddon('crc32c matches the known value and core\'s', async () => {

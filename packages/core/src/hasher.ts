@@ -63,7 +63,30 @@ export interface Hasher {
     levels: number,
     out: Uint8Array,
   ): void;
+
+  /**
+   * Optional path kernel bound to one tree's scratch buffers, for single appends: made once per
+   * tree, so that each append passes only a count (no sibling gather, no buffer unwrapping per
+   * call). Prefer it to {@link hashPath} when present.
+   *
+   * `groups` holds `maxLevels + 1` groups of `width` nodes (level k's group at byte
+   * `k * width * 32`); `digits[k]` is the position of the path's node in level k's group. The
+   * caller writes the leaf at group 0 position `digits[0]`; the returned kernel `run(levels)` then,
+   * for each level k < levels, lifts the node at group k position `digits[k]` to group k+1 position
+   * `digits[k+1]`: unchanged when `digits[k] === 0`, else the hash of group k's nodes
+   * `0..digits[k]` (its left siblings, then the node). Group k's nodes before `digits[k]` must hold
+   * the node's left siblings when `run` is called: the kernel keeps them current across
+   * consecutive appends, the caller fills them after any other change. The kernel may keep per-level
+   * state between calls, but only as a cache it checks against `groups`: its output depends only
+   * on the bytes of `groups`, `digits` and `leaf`.
+   *
+   * The caller keeps both buffers for the kernel's lifetime (never transfers or detaches them).
+   */
+  bindPath?(groups: Uint8Array, width: number, digits: Int32Array, maxLevels: number): BoundPathKernel;
 }
+
+/** A path kernel bound by {@link Hasher.bindPath}: `run(levels)`; the root ends at group `levels`. */
+export type BoundPathKernel = (levels: number) => void;
 
 /**
  * Builds a full {@link Hasher} from a one-group function: `hashGroups` loops over `hashGroup`.
@@ -117,4 +140,28 @@ export function hashPathWithGroups(
     cur = out;
     curOff = k * NODE_SIZE;
   }
+}
+
+/**
+ * Reference semantics of {@link Hasher.bindPath}, built on `hashGroup` (no cache): for tests of
+ * bound path kernels, and for hashers that want the bound call shape without a kernel of their own.
+ */
+export function bindPathWithGroups(
+  hasher: Hasher,
+  groups: Uint8Array,
+  width: number,
+  digits: Int32Array,
+  maxLevels: number,
+): BoundPathKernel {
+  const stride = width * NODE_SIZE;
+  return (levels) => {
+    if (!(levels <= maxLevels)) throw new RangeError('levels exceeds the bound maxLevels');
+    for (let k = 0; k < levels; k++) {
+      const d = digits[k]!;
+      const at = k * stride;
+      const up = (k + 1) * stride + digits[k + 1]! * NODE_SIZE;
+      if (d === 0) copyNode(groups, at, groups, up);
+      else hasher.hashGroup(groups, at, d + 1, groups, up);
+    }
+  };
 }

@@ -6,13 +6,13 @@
 export { RotorTreeError, isRotorTreeError } from './errors.js';
 export type { ErrorCode, ErrorLocation, RotorTreeErrorOptions } from './errors.js';
 export { NODE_SIZE, assertNode, flattenLeaves, toHex, fromHex, bytesEqual } from './bytes.js';
-export type { Hasher } from './hasher.js';
-export { hasherFromGroupFunction, hashPathWithGroups } from './hasher.js';
+export type { BoundPathKernel, Hasher } from './hasher.js';
+export { bindPathWithGroups, hasherFromGroupFunction, hashPathWithGroups } from './hasher.js';
 export { LeanIMT } from './tree/lean-imt.js';
 export type { LeanIMTOptions } from './tree/lean-imt.js';
 export { TreeSnapshot } from './tree/snapshot.js';
 export type { SnapshotLevel } from './tree/snapshot.js';
-export type { ChunkSource, TreeView } from './tree/view.js';
+export type { ChunkRun, ChunkSource, RunResidency, TreeView } from './tree/view.js';
 export { chunkNodesFor } from './tree/level.js';
 export { depthForSize, levelLengthFor, capacityFor } from './tree/shape.js';
 export * from './proof/index.js';

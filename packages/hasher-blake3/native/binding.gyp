@@ -5,6 +5,8 @@
       "sources": [
         "src/binding.c",
         "src/b3.c",
+        "src/b3_one.c",
+        "src/b3_path.c",
         "src/b3_sse41.c",
         "src/b3_avx2.c",
         "src/b3_avx512.c"

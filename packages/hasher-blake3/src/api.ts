@@ -39,7 +39,9 @@ export const BLAKE3_LEGACY_ID = 'blake3-v015';
 
 /** A `Hasher` whose every call goes through `kernel`. */
 export function hasherFromKernel(kernel: Blake3Kernel): Hasher {
+  const bindPath = kernel.bindPath?.bind(kernel);
   return {
+    ...(bindPath === undefined ? {} : { bindPath }),
     id: BLAKE3_ID,
     backend: kernel.backend,
     hashGroup(input, inOffset, count, out, outOffset) {

@@ -25,4 +25,9 @@ export interface Blake3Kernel {
     levels: number,
     out: Uint8Array,
   ): void;
+  /**
+   * Optional bound path kernel, with the semantics of `Hasher.bindPath` from `@rotortree/core`
+   * (one per tree; each call passes only the number of levels).
+   */
+  bindPath?(groups: Uint8Array, width: number, digits: Int32Array, maxLevels: number): (levels: number) => void;
 }

@@ -75,6 +75,42 @@ describe.skipIf(kernel === undefined)('native kernel argument checks', () => {
     expect(thrown(() => call()).name).toBe('TypeError');
   });
 
+  it('bindPath rejects bad buffers and sizes, and its kernel bad leaves, levels and digits without writing', () => {
+    const groups = new Uint8Array(3 * 4 * 32);
+    const digits = new Int32Array(3);
+    expect(thrown(() => k.bindPath([0] as unknown as Uint8Array, 4, digits, 2))).toEqual(typeError);
+    expect(thrown(() => k.bindPath(groups, 4, new Uint32Array(3) as unknown as Int32Array, 2))).toEqual(typeError);
+    expect(thrown(() => k.bindPath(groups, 4, digits, '2' as unknown as number))).toEqual(typeError);
+    expect(thrown(() => k.bindPath(groups.subarray(1), 4, digits, 2))).toEqual(rangeError);
+    expect(thrown(() => k.bindPath(groups, 4, digits.subarray(1), 2))).toEqual(rangeError);
+    expect(thrown(() => k.bindPath(groups, 0, digits, 2))).toEqual(rangeError);
+    expect(thrown(() => k.bindPath(groups, 257, digits, 0))).toEqual(rangeError);
+    expect(thrown(() => k.bindPath(groups, 4, digits, -1))).toEqual(rangeError);
+    const run = k.bindPath(groups, 4, digits, 2);
+    expect(thrown(() => run('1' as unknown as number))).toEqual(typeError);
+    expect(thrown(() => run(3))).toEqual(rangeError);
+    expect(thrown(() => run(1.5))).toEqual(rangeError);
+    groups.fill(9, 32, 64);
+    const before = groups.slice();
+    for (const bad of [4, -1]) {
+      digits.set([1, bad, 0]);
+      expect(thrown(() => run(1))).toEqual(rangeError);
+    }
+    expect(groups).toEqual(before);
+    digits.set([1, 0, 0]);
+    run(1); // digit 2 is not read with levels = 1
+    expect(groups).not.toEqual(before);
+  });
+
+  it('a bound kernel whose buffer was detached throws instead of touching freed memory', () => {
+    const groups = new Uint8Array(2 * 2 * 32);
+    const digits = new Int32Array(2);
+    const run = k.bindPath(groups, 2, digits, 1);
+    structuredClone(groups.buffer, { transfer: [groups.buffer] });
+    expect(groups.length).toBe(0);
+    expect(() => run(1)).toThrow(Error);
+  });
+
   it('hashPath rejects short counts, siblings, node and out without writing', () => {
     const node = new Uint8Array(40);
     const siblings = new Uint8Array(32 * 3);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
+import { bindPathWithGroups } from '@rotortree/core';
+import { hasherFromKernel } from '../src/api.js';
 import { referenceKernel } from '../src/reference.js';
 import { loadNativeKernel, nativeSimdLevels } from '../src/native/loader.js';
 import type { NativeBlake3Kernel } from '../src/native/loader.js';
@@ -130,6 +132,50 @@ describe.skipIf(kernels.length === 0)('native BLAKE3 kernel', () => {
           },
         ),
         { numRuns: 60 },
+      );
+    });
+
+    it('bindPath equals the reference bound kernel, across group changes that its cache must notice', () => {
+      const reference = hasherFromKernel(referenceKernel);
+      fc.assert(
+        fc.property(
+          fc.integer({ min: 1, max: 40 }),
+          fc.integer({ min: 0, max: 6 }),
+          fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 9 })), { minLength: 1, maxLength: 40 }),
+          fc.integer(),
+          (width, maxLevels, steps, seed) => {
+            const bytes = (maxLevels + 1) * width * 32;
+            const groups = randomBytes(bytes, seed);
+            const want = groups.slice();
+            const digits = new Int32Array(maxLevels + 1);
+            const run = kernel.bindPath(groups, width, digits, maxLevels);
+            const ref = bindPathWithGroups(reference, want, width, digits, maxLevels);
+            let counter = 0;
+            steps.forEach(([r, kind], i) => {
+              if (kind === 0) {
+                // The caller rewrites a sibling (as a refill after a batch would): the cache must not be trusted.
+                const at = r % bytes;
+                groups[at] = want[at] = (groups[at]! + 1) & 255;
+                return;
+              }
+              // Mostly a counter, as a tree's appends are (cache hits); sometimes any digits.
+              counter = kind <= 6 ? counter + 1 : r;
+              let x = counter;
+              for (let k = 0; k <= maxLevels; k++) {
+                digits[k] = x % width;
+                x = Math.floor(x / width);
+              }
+              const levels = r % (maxLevels + 1);
+              const leaf = randomBytes(32, seed + i);
+              groups.set(leaf, digits[0]! * 32);
+              want.set(leaf, digits[0]! * 32);
+              run(levels);
+              ref(levels);
+              expect(groups).toEqual(want);
+            });
+          },
+        ),
+        { numRuns: 80 },
       );
     });
 

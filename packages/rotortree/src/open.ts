@@ -45,6 +45,11 @@ export interface OpenOptions {
   readonly create?: boolean;
   /** Read checkpoint segments through mmap (`'auto'`, the default) or into memory (`'off'`). */
   readonly mmap?: 'auto' | 'off';
+  /**
+   * Forwarded to `mmapCheckpointStore({ maxResidentBytes })`: about how many bytes of mapped checkpoint
+   * pages reads may keep in the RSS before they are released (default: no limit; they are page cache).
+   */
+  readonly maxResidentBytes?: number;
   /** Forwarded to `fsWal({ preallocate })`: grow the WAL in zero-filled steps of this many bytes. Default 0. */
   readonly walPreallocate?: number;
 }
@@ -130,7 +135,11 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Roto
     n,
     maxDepth,
     wal: fsWal({ dir: layout.wal, ...(options.walPreallocate === undefined ? {} : { preallocate: options.walPreallocate }) }),
-    checkpoints: mmapCheckpointStore({ dir: layout.checkpoint, ...(options.mmap === undefined ? {} : { mmap: options.mmap }) }),
+    checkpoints: mmapCheckpointStore({
+      dir: layout.checkpoint,
+      ...(options.mmap === undefined ? {} : { mmap: options.mmap }),
+      ...(options.maxResidentBytes === undefined ? {} : { maxResidentBytes: options.maxResidentBytes }),
+    }),
     flushPolicy: options.flushPolicy ?? DEFAULT_FLUSH,
     checkpointPolicy: options.checkpointPolicy ?? DEFAULT_CHECKPOINT,
     ...(tiering === undefined ? {} : { tiering }),

@@ -43,6 +43,18 @@ describe('open defaults', () => {
     expect(defaultTiering(256).pinAboveLevel).toBe(1);
   });
 
+  it('forwards maxResidentBytes to the checkpoint store (a bad budget is refused)', async () => {
+    await expect(open(fresh(), { maxResidentBytes: 0 })).rejects.toThrow(RangeError);
+    const dir = fresh();
+    const tree = await open(dir, { maxResidentBytes: 1 << 20 });
+    await tree.insertMany(leaves(0, 5000)).token.wait();
+    await tree.checkpoint();
+    await tree.close();
+    const again = await open(dir, { maxResidentBytes: 1 << 20 });
+    expect(again.size).toBe(5000);
+    await again.close();
+  });
+
   it('refuses to create with create: false (IO, cause ENOENT) and leaves nothing behind', async () => {
     const dir = fresh();
     const err = await open(dir, { create: false }).catch((e: unknown) => e);

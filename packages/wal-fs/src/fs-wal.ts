@@ -7,8 +7,8 @@
  * @module
  */
 import { RotorTreeError } from '@rotortree/core';
-import type { Wal, WalCapabilities, WalConfig, WalOpenResult, WalRecordVisitor } from '@rotortree/core';
-import { dirName, joinPath, nodeFileSystem } from '@rotortree/core/fs';
+import type { ImmutableRecordWriter, Wal, WalCapabilities, WalConfig, WalOpenResult, WalRecordVisitor, WalRunVisitor } from '@rotortree/core';
+import { baseName, dirName, joinPath, nodeFileSystem, pwriteAll } from '@rotortree/core/fs';
 import type { FileHandle, FileSystem } from '@rotortree/core/fs';
 import { decodeHeader, encodeHeader, MAX_PAYLOAD, readU32, RECORD_OVERHEAD } from './format.js';
 import { lockDirectory } from './lock.js';
@@ -17,6 +17,7 @@ import { RecordBuffer } from './record-buffer.js';
 import { LogWindow } from './log-window.js';
 import { nativeWalKernels } from './native.js';
 import { scanLog, visitLog } from './stream-scan.js';
+import { RunFeeder } from './run-feeder.js';
 import type { ScanStop } from './scan.js';
 import { SparseIndex } from './sparse-index.js';
 
@@ -64,7 +65,7 @@ const WRITE_CHUNK = 1 << 20;
 type State = 'new' | 'open' | 'closed';
 
 class FsWal implements Wal {
-  readonly supports: WalCapabilities = { durable: true };
+  readonly supports: WalCapabilities = { durable: true, appendImmutable: true };
 
   private readonly fs: FileSystem;
   private readonly dir: string;
@@ -78,6 +79,8 @@ class FsWal implements Wal {
   private poisonedBy: unknown = undefined;
   private release: ReleaseLock | undefined;
   private fh: FileHandle | undefined;
+  /** The close of a log replaced by a truncate, still running. */
+  private retiring: Promise<void> = Promise.resolve();
   private config: WalConfig = { n: 0, maxDepth: 0, hasherId: '' };
   /** Records in the file are baseSeq+1 .. fileLastSeq, in [headerLength, fileEnd). */
   private baseSeq = 0;
@@ -90,7 +93,10 @@ class FsWal implements Wal {
   private durableSeq = 0;
   private lastAppended = 0;
   private buffer = new RecordBuffer();
-  private spare = new RecordBuffer();
+  /** The other buffer (swapped in at each flush), made at the first flush. */
+  private spare: RecordBuffer | undefined;
+  /** The record {@link appendImmutable} opened and not yet ended or given up. */
+  private openRecord: OpenRecord | undefined;
   /** Flushes and truncates run one at a time, in call order. */
   private chain: Promise<unknown> = Promise.resolve();
   private queuedFlush: Promise<number> | undefined;
@@ -111,7 +117,7 @@ class FsWal implements Wal {
     this.lockKind = options.lock ?? (options.fs === undefined ? 'flock' : 'memory');
   }
 
-  async open(config: WalConfig, afterSeq: number, visit: WalRecordVisitor): Promise<WalOpenResult> {
+  async open(config: WalConfig, afterSeq: number, visit: WalRecordVisitor, visitRun?: WalRunVisitor): Promise<WalOpenResult> {
     if (this.state === 'closed') throw new RotorTreeError('CLOSED', 'the WAL is closed');
     if (this.state === 'open') throw new Error('the WAL is already open');
     if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new RangeError('afterSeq must be an integer >= 0');
@@ -119,7 +125,7 @@ class FsWal implements Wal {
     await this.io('create the directory', this.dir, () => this.ensureDirectory());
     this.release = lockDirectory(this.lockKind, this.fs, this.dir);
     try {
-      const result = await this.recover(afterSeq, visit);
+      const result = await this.recover(afterSeq, visit, visitRun);
       this.state = 'open';
       return result;
     } catch (err) {
@@ -133,13 +139,78 @@ class FsWal implements Wal {
 
   append(seq: number, leaves: Uint8Array): void {
     this.assertUsable();
-    if (seq !== this.lastAppended + 1) throw new RangeError(`append: seq ${seq} must be ${this.lastAppended + 1}`);
+    if (seq !== this.lastAppended + 1 || this.openRecord !== undefined) {
+      throw new RangeError(`append: seq ${seq} must be ${this.lastAppended + 1}, with no record appended by reference still open`);
+    }
     const len = leaves.length;
     if (len === 0 || len % 32 !== 0 || len > MAX_PAYLOAD) {
       throw new RangeError(`append: leaves must be k*32 bytes, 1 <= k <= ${MAX_PAYLOAD / 32}; got ${len} bytes`);
     }
     this.buffer.append(seq, leaves);
     this.lastAppended = seq;
+  }
+
+  appendImmutable(seq: number, byteLength: number): ImmutableRecordWriter {
+    this.assertUsable();
+    if (this.openRecord !== undefined) throw new RangeError('appendImmutable: the previous record is still open');
+    if (seq !== this.lastAppended + 1) throw new RangeError(`appendImmutable: seq ${seq} must be ${this.lastAppended + 1}`);
+    if (!Number.isSafeInteger(byteLength) || byteLength <= 0 || byteLength % 32 !== 0 || byteLength > MAX_PAYLOAD) {
+      throw new RangeError(`appendImmutable: leaves must be k*32 bytes, 1 <= k <= ${MAX_PAYLOAD / 32}; got ${byteLength} bytes`);
+    }
+    this.buffer.openParts(seq, byteLength);
+    this.lastAppended = seq;
+    const record: OpenRecord = { buffer: this.buffer, missing: byteLength, live: undefined };
+    this.openRecord = record;
+    return {
+      add: (parts) => this.addToRecord(record, parts),
+      end: () => this.endRecord(record),
+      abort: (cause) => {
+        if (this.openRecord === record) this.giveUpRecord(record, cause);
+      },
+    };
+  }
+
+  private addToRecord(record: OpenRecord, parts: readonly Uint8Array[]): void {
+    if (this.openRecord !== record) throw this.notOpen();
+    let len = 0;
+    for (const part of parts) {
+      if (!(part instanceof Uint8Array) || part.length % 32 !== 0) len = Infinity;
+      else len += part.length;
+    }
+    if (len > record.missing) {
+      const err = new RangeError('appendImmutable: a part is not k*32 bytes, or the parts go past the declared length');
+      this.giveUpRecord(record, err);
+      throw err;
+    }
+    const kept = parts.filter((part) => part.length > 0);
+    record.buffer.addParts(kept);
+    record.missing -= len;
+    record.live?.write(kept);
+  }
+
+  private endRecord(record: OpenRecord): void {
+    if (this.openRecord !== record) throw this.notOpen();
+    if (record.missing !== 0) {
+      const err = new RangeError(`appendImmutable: ${record.missing} declared bytes were never added`);
+      this.giveUpRecord(record, err);
+      throw err;
+    }
+    record.buffer.closeParts();
+    this.openRecord = undefined;
+    record.live?.end();
+  }
+
+  /** The open record will never be complete: poison, so that nothing is reported durable again. */
+  private giveUpRecord(record: OpenRecord, cause: unknown): void {
+    this.openRecord = undefined;
+    this.poisonedBy ??= cause ?? new Error('a record appended by reference was given up');
+    record.live?.fail(this.poisonedBy);
+  }
+
+  /** The error of a writer call after its record was ended (`RangeError`) or given up (`POISONED`). */
+  private notOpen(): Error {
+    if (this.poisonedBy === undefined) return new RangeError('appendImmutable: this record was ended already');
+    return new RotorTreeError('POISONED', 'this record was given up, or the WAL failed', { cause: this.poisonedBy, file: this.path });
   }
 
   flush(): Promise<number> {
@@ -200,10 +271,12 @@ class FsWal implements Wal {
   async close(): Promise<void> {
     if (this.state === 'closed') return;
     this.state = 'closed';
+    if (this.openRecord !== undefined) this.giveUpRecord(this.openRecord, new RotorTreeError('CLOSED', 'the WAL was closed with a record open'));
     await this.chain;
     // Closing never loses durable data (nothing relies on close for durability), and after a
     // lost machine it fails: ignore its error, the lock must be released regardless.
     await this.fh?.close().catch(() => {});
+    await this.retiring;
     this.fh = undefined;
     this.release?.();
     this.release = undefined;
@@ -217,7 +290,7 @@ class FsWal implements Wal {
     await this.fs.fsyncDir(dirName(this.dir));
   }
 
-  private async recover(afterSeq: number, visit: WalRecordVisitor): Promise<WalOpenResult> {
+  private async recover(afterSeq: number, visit: WalRecordVisitor, visitRun: WalRunVisitor | undefined): Promise<WalOpenResult> {
     const size = await this.io('read the log', this.path, () => this.openLog());
     if (size === undefined || size === 0) {
       if (afterSeq > 0) {
@@ -262,11 +335,15 @@ class FsWal implements Wal {
         { file: this.path, offset: length, seq: afterSeq + 1 },
       );
     }
-    const scan = await scanLog(win, nativeWalKernels, length, header.baseSeq);
+    // With a run visitor the log is read once: each checked stretch of records is replayed in runs
+    // during the scan (the caller drops them if open then fails; see WalRunVisitor).
+    const feeder = visitRun === undefined ? undefined : new RunFeeder(nativeWalKernels, afterSeq, visitRun, size - length);
+    const scan = await scanLog(win, nativeWalKernels, length, header.baseSeq, feeder);
     const cutAt = this.judgeStop(scan.stop);
 
-    // Everything checked: now visit, then change the file.
-    await visitLog(win, length, scan.end, header.baseSeq, afterSeq, scan.index, visit);
+    // Everything checked: now visit (or hand over the last run), then change the file.
+    if (feeder === undefined) await visitLog(win, length, scan.end, header.baseSeq, afterSeq, scan.index, visit);
+    else feeder.finish();
     this.headerLength = length;
     this.baseSeq = header.baseSeq;
     this.fileLastSeq = scan.lastSeq;
@@ -292,8 +369,10 @@ class FsWal implements Wal {
 
   /** Opens the log (recovery reads it through a window); its size, or undefined if missing. */
   private async openLog(): Promise<number | undefined> {
-    if (await this.fs.exists(this.tmpPath)) await this.fs.unlink(this.tmpPath); // an unfinished rewrite
-    if (!(await this.fs.exists(this.path))) return undefined;
+    // One listing for both names (the directory is locked: they cannot change meanwhile).
+    const names = await this.fs.readdir(this.dir);
+    if (names.includes(baseName(this.tmpPath))) await this.fs.unlink(this.tmpPath); // an unfinished rewrite
+    if (!names.includes(LOG)) return undefined;
     this.fh = await this.fs.open(this.path, 'r+');
     return this.fh.size();
   }
@@ -327,10 +406,10 @@ class FsWal implements Wal {
     this.assertNotPoisoned();
     if (this.buffer.isEmpty) return this.durableSeq;
     const batch = this.buffer;
-    this.buffer = this.spare;
+    this.buffer = this.spare ?? new RecordBuffer();
     const { firstSeq, lastSeq } = batch;
     const at = this.fileEnd;
-    const end = at + batch.used;
+    const end = at + batch.size;
     try {
       const fh = this.fh!;
       if (this.preallocate > 0 && end > this.allocatedEnd) {
@@ -340,7 +419,11 @@ class FsWal implements Wal {
         }
         this.allocatedEnd = target;
       }
-      await writeAndSync(fh, batch.bytes, batch.used, at);
+      this.assertNotPoisoned(); // a record given up while the space was preallocated
+      const open = this.openRecord?.buffer === batch ? this.openRecord : undefined;
+      if (open !== undefined) await writeLiveAndSync(fh, batch, open, at);
+      else if (batch.hasParts) await writePiecesAndSync(fh, batch.pieces(), at);
+      else await writeAndSync(fh, batch.bytes, batch.used, at);
     } catch (err) {
       this.poisonedBy = err;
       throw new RotorTreeError('IO', `flush of ${this.path} failed; the WAL is poisoned`, { cause: err, file: this.path, offset: at });
@@ -397,9 +480,11 @@ class FsWal implements Wal {
     }
     await this.fs.rename(this.tmpPath, this.path);
     await this.fs.fsyncDir(this.dir);
+    // The replaced log's last handle: closing it frees its blocks (~9 ms for 32 MiB here), which
+    // nothing waits for. It holds nothing durable any more; `close()` waits for it.
     const old = this.fh;
     this.fh = undefined;
-    await old?.close();
+    if (old !== undefined) this.retiring = old.close().catch(() => {});
     this.fh = await this.fs.open(this.path, 'r+');
     this.baseSeq = baseSeq;
     if (this.fileLastSeq < baseSeq) this.fileLastSeq = baseSeq;
@@ -448,8 +533,106 @@ async function writeAndSync(fh: FileHandle, bytes: Uint8Array, len: number, at: 
 }
 
 /**
+ * Hands `pieces` (in file order, from `at`) to the libuv pool as gather writes of about
+ * {@link WRITE_CHUNK} bytes each, adding them to `writes` (each already observed, so that a failure
+ * before someone awaits it is not an unhandled rejection). Returns the file offset after them.
+ */
+function submitGathered(fh: FileHandle, pieces: readonly Uint8Array[], at: number, writes: Promise<void>[]): number {
+  let group: Uint8Array[] = [];
+  let groupAt = at;
+  let groupBytes = 0;
+  const submit = (): void => {
+    const write = pwriteAll(fh, group, groupAt);
+    write.catch(() => undefined);
+    writes.push(write);
+    groupAt += groupBytes;
+    group = [];
+    groupBytes = 0;
+  };
+  for (let piece of pieces) {
+    while (piece.length > 0) {
+      const take = Math.min(piece.length, WRITE_CHUNK - groupBytes);
+      group.push(take === piece.length ? piece : piece.subarray(0, take));
+      groupBytes += take;
+      piece = piece.subarray(take);
+      if (groupBytes === WRITE_CHUNK) submit();
+    }
+  }
+  if (groupBytes > 0) submit();
+  return groupAt;
+}
+
+/** Waits for every write; throws the first failure. */
+async function settleWrites(writes: readonly Promise<void>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((s) => s.status === 'rejected');
+  if (failed !== undefined) throw (failed as PromiseRejectedResult).reason;
+}
+
+/** Like {@link writeAndSync} for a buffer holding records by reference (see {@link RecordBuffer.pieces}). */
+async function writePiecesAndSync(fh: FileHandle, pieces: readonly Uint8Array[], at: number): Promise<void> {
+  const writes: Promise<void>[] = [];
+  submitGathered(fh, pieces, at, writes);
+  await settleWrites(writes);
+  await fh.datasync();
+}
+
+/**
+ * Writes `batch` from `at` while its last record is still open: what it holds now at once, each later
+ * part as it is added, the CRC trailer at the end; then one fdatasync. Fails (after every submitted
+ * write has settled) if the record is given up.
+ */
+async function writeLiveAndSync(fh: FileHandle, batch: RecordBuffer, record: OpenRecord, at: number): Promise<void> {
+  const writes: Promise<void>[] = [];
+  let pos = submitGathered(fh, batch.pieces(), at, writes);
+  const trailerAt = batch.used;
+  let ended!: () => void;
+  let failed!: (err: unknown) => void;
+  const done = new Promise<void>((resolve, reject) => {
+    ended = resolve;
+    failed = reject;
+  });
+  record.live = {
+    write: (parts) => {
+      pos = submitGathered(fh, parts, pos, writes);
+    },
+    end: () => {
+      submitGathered(fh, [batch.bytes.subarray(trailerAt, batch.used)], pos, writes);
+      // The caller goes on hashing the batch: the completions (and so the real fdatasync) wait for it.
+      // This fdatasync, queued behind the writes, starts the device I/O meanwhile. It proves nothing
+      // (some writes may still run beside it), but its failure fails the flush: a failed fdatasync
+      // may clear the error that the later one would have reported.
+      const kick = fh.datasync();
+      kick.catch(() => undefined);
+      writes.push(kick);
+      ended();
+    },
+    fail: failed,
+  };
+  try {
+    await done;
+  } catch (err) {
+    await Promise.allSettled(writes);
+    throw err;
+  }
+  await settleWrites(writes);
+  await fh.datasync();
+}
+
+/** A record opened by `appendImmutable` (see {@link RecordBuffer.openParts}). */
+interface OpenRecord {
+  /** The buffer holding it (the flush may have taken it). */
+  readonly buffer: RecordBuffer;
+  /** Declared payload bytes not yet added. */
+  missing: number;
+  /** Set once a flush writes the record while it is open: forwards what comes next. */
+  live: { write(parts: readonly Uint8Array[]): void; end(): void; fail(err: unknown): void } | undefined;
+}
+
+/**
  * A file {@link Wal} in `options.dir`: checksummed records, group commit (one write and one
- * fdatasync per flush), crash-safe truncation by rewrite-and-rename, and a one-writer lock.
+ * fdatasync per flush; a record appended by reference is streamed by gather writes as it arrives,
+ * with an early fdatasync behind them), crash-safe truncation by rewrite-and-rename, and a
+ * one-writer lock.
  */
 export function fsWal(options: FsWalOptions): Wal {
   return new FsWal(options);

@@ -19,6 +19,20 @@ export interface NativeWalKernels {
    * baseSeq+1, baseSeq+2, ... (valid as in `validRecordLength` of format.ts).
    */
   scanValid(file: Uint8Array, start: number, end: number, baseSeq: number): number;
+  /**
+   * `scanValid` that also notes record starts for the sparse index (native/src/record_walk.c):
+   * `table[0]` = end of the run in `file`, `table[1]` = its last seq, then the returned number of
+   * (seq, `shift` + offset) pairs: each record start at least `spacing` bytes past the previous
+   * noted one (the first past `lastNoted`). A full table stops the run after its last entry.
+   */
+  scanRun(file: Uint8Array, start: number, end: number, baseSeq: number, shift: number, lastNoted: number, spacing: number, table: Float64Array): number;
+  /**
+   * Copies the payloads of the whole records from `start` back to back into `out` from
+   * `outStart`, stopping before a record incomplete in `[start, end)`, with a payload over
+   * `maxLen`, or that does not fit: the number copied; `stats[0]` = offset past the last one,
+   * `stats[1]` = end of the copied bytes in `out`. Checks lengths, not CRCs (the scan did).
+   */
+  gatherRun(file: Uint8Array, start: number, end: number, maxLen: number, out: Uint8Array, outStart: number, stats: Float64Array): number;
 }
 
 /** Same relative path from src/ and dist/. */
@@ -36,7 +50,9 @@ export function loadNativeWalKernels(env: Record<string, string | undefined> = p
       typeof addon.hardware === 'boolean' &&
       typeof addon.crc32c === 'function' &&
       typeof addon.crc32cTable === 'function' &&
-      typeof addon.scanValid === 'function';
+      typeof addon.scanValid === 'function' &&
+      typeof addon.scanRun === 'function' &&
+      typeof addon.gatherRun === 'function';
     return complete ? (addon as NativeWalKernels) : undefined;
   } catch {
     return undefined;

@@ -1,6 +1,8 @@
 /**
  * Records waiting for the next flush, encoded back to back into one growing flat buffer: no
- * object per record, the CRCs computed once at append.
+ * object per record, the CRCs computed once at append. A record appended by reference
+ * ({@link RecordBuffer.appendParts}) keeps its header and CRC trailer in the flat buffer and its
+ * payload as the caller's immutable parts, spliced in at write time ({@link RecordBuffer.pieces}).
  * @module
  */
 import { crc32c } from './checksum.js';
@@ -12,9 +14,22 @@ export class RecordBuffer {
   /** Sequence number of the first and last buffered record (0 when empty). */
   firstSeq = 0;
   lastSeq = 0;
+  /** Records by reference: the payload `parts[i]` goes in at flat offset `spliceAt[i]`. */
+  private readonly spliceAt: number[] = [];
+  private readonly parts: Uint8Array[][] = [];
+  private partBytes = 0;
+  /** Running CRC of the record opened by {@link openParts}. */
+  private openCrc = 0;
+  /** 4 while a record is open: its CRC trailer, not yet in the flat buffer, counts in {@link size}. */
+  private openTrailer = 0;
 
   get isEmpty(): boolean {
     return this.used === 0;
+  }
+
+  /** Bytes this buffer writes: the flat buffer plus the payloads held by reference. */
+  get size(): number {
+    return this.used + this.partBytes + this.openTrailer;
   }
 
   /** Encodes one record (see format.ts). `leaves` is copied. */
@@ -24,13 +39,7 @@ export class RecordBuffer {
     if (need > this.bytes.length) this.grow(need);
     const b = this.bytes;
     const p = this.used;
-    if (this.firstSeq === 0) this.firstSeq = seq;
-    this.lastSeq = seq;
-    writeU32(b, p, len);
-    writeU64(b, p + 4, seq);
-    writeU32(b, p + 12, seq - this.firstSeq); // this whole buffer goes out in one flush
-    const headerCrc = crc32c(b, p, p + HEADER_CRC_SPAN);
-    writeU32(b, p + HEADER_CRC_SPAN, headerCrc);
+    const headerCrc = this.encodeHeader(seq, len);
     b.set(leaves, p + RECORD_HEADER);
     const crcAt = p + RECORD_HEADER + len;
     // The CRC of the header is the running CRC at its end: continue it instead of starting over.
@@ -38,11 +47,88 @@ export class RecordBuffer {
     this.used = crcAt + 4;
   }
 
-  /** Forgets the content, keeping the memory. */
+  /**
+   * Starts one record of `len` payload bytes held by reference: the header goes into the flat
+   * buffer, the payload comes through {@link addParts} (the caller guarantees those bytes never
+   * change until {@link clear}), the CRC trailer at {@link closeParts}. Nothing else may be appended
+   * in between.
+   */
+  openParts(seq: number, len: number): void {
+    const need = this.used + RECORD_OVERHEAD;
+    if (need > this.bytes.length) this.grow(need);
+    const p = this.used;
+    // The record CRC covers [0, 20 + len): continue the header's over its own CRC field, then the parts.
+    this.openCrc = crc32c(this.bytes, p + HEADER_CRC_SPAN, p + RECORD_HEADER, this.encodeHeader(seq, len));
+    this.used = p + RECORD_HEADER;
+    this.spliceAt.push(this.used);
+    this.parts.push([]);
+    this.partBytes += len;
+    this.openTrailer = 4;
+  }
+
+  /** The next payload bytes of the open record (kept by reference; the CRC runs over them in place). */
+  addParts(parts: readonly Uint8Array[]): void {
+    const held = this.parts[this.parts.length - 1]!;
+    let crc = this.openCrc;
+    for (const part of parts) {
+      crc = crc32c(part, 0, part.length, crc);
+      held.push(part);
+    }
+    this.openCrc = crc;
+  }
+
+  /** Writes the open record's CRC trailer (room for it was made at {@link openParts}). */
+  closeParts(): void {
+    writeU32(this.bytes, this.used, this.openCrc);
+    this.used += 4;
+    this.openTrailer = 0;
+  }
+
+  /**
+   * The bytes to write, in file order, as views (valid until the next append or {@link clear}):
+   * the flat buffer cut at each splice point, with the referenced parts in between.
+   */
+  pieces(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let from = 0;
+    for (let i = 0; i < this.spliceAt.length; i++) {
+      const at = this.spliceAt[i]!;
+      out.push(this.bytes.subarray(from, at));
+      for (const part of this.parts[i]!) out.push(part);
+      from = at;
+    }
+    out.push(this.bytes.subarray(from, this.used));
+    return out;
+  }
+
+  /** True when some record is held by reference (the flush then writes {@link pieces}). */
+  get hasParts(): boolean {
+    return this.parts.length > 0;
+  }
+
+  /** Forgets the content (and drops the references), keeping the memory. */
   clear(): void {
     this.used = 0;
     this.firstSeq = 0;
     this.lastSeq = 0;
+    this.spliceAt.length = 0;
+    this.parts.length = 0;
+    this.partBytes = 0;
+    this.openTrailer = 0;
+  }
+
+  /** Writes the 20-byte record header at `used` (not advancing it) and returns its CRC. */
+  private encodeHeader(seq: number, len: number): number {
+    const b = this.bytes;
+    const p = this.used;
+    if (this.firstSeq === 0) this.firstSeq = seq;
+    this.lastSeq = seq;
+    writeU32(b, p, len);
+    writeU64(b, p + 4, seq);
+    writeU32(b, p + 12, seq - this.firstSeq); // this whole buffer goes out in one flush
+    const headerCrc = crc32c(b, p, p + HEADER_CRC_SPAN);
+    writeU32(b, p + HEADER_CRC_SPAN, headerCrc);
+    return headerCrc;
   }
 
   private grow(need: number): void {

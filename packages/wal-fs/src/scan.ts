@@ -61,11 +61,20 @@ export function scanRecordsWith(
 }
 
 /**
+ * The spacing of {@link SparseIndex} entries: the native scan proposes only the starts the index
+ * keeps (were the index's spacing changed, `note` would still filter, so the index stays valid).
+ */
+const NOTE_SPACING = 64 * 1024;
+/** Index entries one native scan call can return (a 1 MiB window needs at most 16). */
+const NOTE_CAPACITY = 256;
+const noteTable = new Float64Array(2 + 2 * NOTE_CAPACITY);
+
+/**
  * The longest run of valid records in `buf[start, end)` with seqs baseSeq+1, baseSeq+2, ...:
  * where it ends (in `buf`) and its last seq. Notes the record starts, as file offsets
  * (`shift` + offset in `buf`), in `index`. Says nothing about what stopped it.
- * With the native kernels, the run is found in one native call (CRC and seq checks), and only
- * its record lengths are walked here.
+ * With the native kernels, the run is found and its index entries chosen in one native call
+ * (CRC and seq checks): JS touches no record.
  */
 export function scanValidRun(
   kernels: NativeWalKernels | undefined,
@@ -79,12 +88,15 @@ export function scanValidRun(
   let pos = start;
   let seq = baseSeq;
   if (kernels !== undefined) {
-    const validEnd = kernels.scanValid(buf, start, end, baseSeq);
-    while (pos < validEnd) {
-      index.note(++seq, pos + shift);
-      pos += readU32(buf, pos) + RECORD_OVERHEAD;
+    for (;;) {
+      const last = index.floor(Number.MAX_SAFE_INTEGER);
+      const lastNoted = last === undefined ? -Number.MAX_SAFE_INTEGER : last.offset;
+      const notes = kernels.scanRun(buf, pos, end, seq, shift, lastNoted, NOTE_SPACING, noteTable);
+      for (let i = 0; i < notes; i++) index.note(noteTable[2 + 2 * i]!, noteTable[3 + 2 * i]!);
+      pos = noteTable[0]!;
+      seq = noteTable[1]!;
+      if (notes < NOTE_CAPACITY) return { end: pos, lastSeq: seq };
     }
-    return { end: pos, lastSeq: seq };
   }
   while (pos < end) {
     const len = validRecordLength(buf, pos, end);

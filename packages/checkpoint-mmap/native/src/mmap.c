@@ -4,7 +4,9 @@
  *
  * Exports:
  *   mapReadOnly(fd, offset, length) -> ArrayBuffer   external buffer over mmap(PROT_READ, MAP_SHARED)
+ *   mapFile(path, length) -> ArrayBuffer | number    maps a whole file of exactly `length` bytes, else its size
  *   unmap(buffer) -> boolean                          munmap + detach; false if already detached
+ *   release(buffer) -> boolean                        madvise(MADV_DONTNEED): pages leave the RSS
  *   lockExclusive(fd) -> boolean                      flock(LOCK_EX | LOCK_NB); false if held elsewhere
  *   crc32c(bytes, crc) -> number                      CRC-32C continuing from crc (0 to start)
  *   pageSize, maxWindow, crcHardware
@@ -16,6 +18,8 @@
  *   the end of file raises SIGBUS. Callers never truncate a mapped file (segments are write-once).
  * - unmap detaches the ArrayBuffer before the pages go away, so JS sees an empty (detached) buffer
  *   instead of touching unmapped memory. The finalizer then skips munmap.
+ * - The ArrayBuffer is not counted as external memory by V8 (untracked.cc): mapping a segment
+ *   must not make the garbage collector run.
  */
 #define _FILE_OFFSET_BITS 64
 #define NAPI_VERSION 8
@@ -28,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -47,15 +52,16 @@ typedef struct {
   bool unmapped;
 } mapping;
 
-/* Set while napi_create_external_arraybuffer runs, to learn whether it ran the finalizer on failure. */
-static mapping *creating;
-static bool creating_finalized;
+/* untracked.cc: an ArrayBuffer over `data` that V8 does not count as external memory (no deleter),
+ * and its detach (the only way to detach it). */
+napi_value rt_untracked_arraybuffer(void *data, size_t length);
+bool rt_detach_untracked(napi_value value);
 
+/* The finalizer of the ArrayBuffer object (its napi_wrap): owns the mapping record. */
 static void finalize_mapping(napi_env env, void *data, void *hint) {
   (void)env;
-  (void)data;
-  mapping *m = (mapping *)hint;
-  if (m == creating) creating_finalized = true;
+  (void)hint;
+  mapping *m = (mapping *)data;
   if (!m->unmapped) munmap(m->base, m->len);
   free(m);
 }
@@ -72,6 +78,10 @@ static const char *errno_code(int err) {
     case EINTR: return "EINTR";
     case ENOLCK: return "ENOLCK";
     case EPERM: return "EPERM";
+    case ENOENT: return "ENOENT";
+    case ENOTDIR: return "ENOTDIR";
+    case EISDIR: return "EISDIR";
+    case EMFILE: return "EMFILE";
     default: return "EIO";
   }
 }
@@ -110,6 +120,8 @@ static bool get_uint(napi_env env, napi_value v, const char *name, double max, u
   return true;
 }
 
+static napi_value wrap_mapping(napi_env env, void *base, size_t maplen, size_t delta, size_t length);
+
 static napi_value map_read_only(napi_env env, napi_callback_info info) {
   napi_value argv[3];
   uint64_t fd, offset, length;
@@ -134,6 +146,12 @@ static napi_value map_read_only(napi_env env, napi_callback_info info) {
   size_t maplen = (size_t)length + delta;
   void *base = mmap(NULL, maplen, PROT_READ, MAP_SHARED, (int)fd, (off_t)aligned);
   if (base == MAP_FAILED) return throw_errno(env, "mmap", errno);
+  return wrap_mapping(env, base, maplen, delta, (size_t)length);
+}
+
+/* Hands `maplen` mapped bytes from `base` to JS as an ArrayBuffer of `length` bytes from base + delta
+ * (untracked, wrapped with the record that unmap() and the finalizer use). Unmaps on failure. */
+static napi_value wrap_mapping(napi_env env, void *base, size_t maplen, size_t delta, size_t length) {
   /* Tree reads are random (proofs, getNode): without this hint each fault maps and reads ahead a
    * whole window around the page, and resident memory grows far past what was touched. */
   (void)madvise(base, maplen, MADV_RANDOM);
@@ -147,26 +165,63 @@ static napi_value map_read_only(napi_env env, napi_callback_info info) {
   m->len = maplen;
   m->unmapped = false;
 
-  napi_value ab;
-  creating = m;
-  creating_finalized = false;
-  napi_status status =
-      napi_create_external_arraybuffer(env, (uint8_t *)base + delta, (size_t)length, finalize_mapping, m, &ab);
-  creating = NULL;
-  if (status != napi_ok) {
-    if (!creating_finalized) {
-      munmap(base, maplen);
-      free(m);
-    }
-    napi_throw_error(env, "ERR_NAPI", "could not create an external ArrayBuffer over the mapping");
+  napi_value ab = rt_untracked_arraybuffer((uint8_t *)base + delta, length);
+  if (ab == NULL) {
+    munmap(base, maplen);
+    free(m);
+    napi_throw_error(env, "ERR_NAPI", "could not create an ArrayBuffer over the mapping");
     return NULL;
   }
-  /* The wrap lets unmap() find the mapping; the finalizer above owns m. */
-  if (napi_wrap(env, ab, m, NULL, NULL, NULL) != napi_ok) {
+  /* The wrap lets unmap() find the mapping, and its finalizer unmaps when the buffer is collected. */
+  if (napi_wrap(env, ab, m, finalize_mapping, NULL, NULL) != napi_ok) {
+    munmap(base, maplen);
+    free(m);
     napi_throw_error(env, "ERR_NAPI", "could not tag the mapping");
     return NULL;
   }
   return ab;
+}
+
+/* mapFile(path, length): open + fstat + mmap + close in one call. Returns the ArrayBuffer when the
+ * file has exactly `length` bytes, else the file's size (a number) without mapping anything. */
+static napi_value map_file(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  uint64_t length;
+  char path[4096];
+  size_t path_len = 0;
+  if (!get_args(env, info, 2, argv)) return NULL;
+  if (napi_get_value_string_utf8(env, argv[0], path, sizeof path, &path_len) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "path must be a string");
+    return NULL;
+  }
+  if (path_len >= sizeof path - 1) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "path is too long");
+    return NULL;
+  }
+  if (!get_uint(env, argv[1], "length", (double)MAX_WINDOW, &length)) return NULL;
+  if (length == 0) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "length must be at least 1");
+    return NULL;
+  }
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return throw_errno(env, "open", errno);
+  struct stat st;
+  if (fstat(fd, &st) != 0) {
+    int err = errno;
+    close(fd);
+    return throw_errno(env, "fstat", err);
+  }
+  if ((uint64_t)st.st_size != length) {
+    close(fd);
+    napi_value size;
+    napi_create_double(env, (double)st.st_size, &size);
+    return size;
+  }
+  void *base = mmap(NULL, (size_t)length, PROT_READ, MAP_SHARED, fd, 0);
+  int err = errno;
+  close(fd); /* the mapping stays valid */
+  if (base == MAP_FAILED) return throw_errno(env, "mmap", err);
+  return wrap_mapping(env, base, (size_t)length, 0, (size_t)length);
 }
 
 static napi_value unmap(napi_env env, napi_callback_info info) {
@@ -195,13 +250,38 @@ static napi_value unmap(napi_env env, napi_callback_info info) {
   size_t len = m->len;
   /* Mark first: once detached, the finalizer may run at any later point and must skip munmap. */
   m->unmapped = true;
-  if (napi_detach_arraybuffer(env, argv[0]) != napi_ok) {
+  if (!rt_detach_untracked(argv[0])) {
     m->unmapped = false;
     napi_throw_error(env, "ERR_NAPI", "could not detach the mapped ArrayBuffer");
     return NULL;
   }
   munmap(base, len);
   napi_get_boolean(env, true, &result);
+  return result;
+}
+
+/* release(buffer) -> boolean: madvise(MADV_DONTNEED) over the whole mapping. Its pages leave this
+ * process's resident set (they stay in the page cache: the next read faults them back in, with the
+ * same bytes, as the file is read-only and never modified). False if the buffer was unmapped. */
+static napi_value release(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  napi_value result;
+  if (!get_args(env, info, 1, argv)) return NULL;
+  bool is_ab = false;
+  if (napi_is_arraybuffer(env, argv[0], &is_ab) != napi_ok || !is_ab) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "release takes an ArrayBuffer returned by mapReadOnly");
+    return NULL;
+  }
+  bool detached = false;
+  if (napi_is_detached_arraybuffer(env, argv[0], &detached) != napi_ok) return NULL;
+  void *hint = NULL;
+  if (!detached && (napi_unwrap(env, argv[0], &hint) != napi_ok || hint == NULL)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "this ArrayBuffer was not returned by mapReadOnly");
+    return NULL;
+  }
+  mapping *m = (mapping *)hint;
+  bool done = !detached && !m->unmapped && madvise(m->base, m->len, MADV_DONTNEED) == 0;
+  napi_get_boolean(env, done, &result);
   return result;
 }
 
@@ -306,7 +386,8 @@ static bool set_num(napi_env env, napi_value exports, const char *name, double v
 NAPI_MODULE_INIT() {
   crc_init();
   napi_value hw;
-  if (!set_fn(env, exports, "mapReadOnly", map_read_only) || !set_fn(env, exports, "unmap", unmap) ||
+  if (!set_fn(env, exports, "mapReadOnly", map_read_only) || !set_fn(env, exports, "mapFile", map_file) ||
+      !set_fn(env, exports, "unmap", unmap) || !set_fn(env, exports, "release", release) ||
       !set_fn(env, exports, "lockExclusive", lock_exclusive) || !set_fn(env, exports, "crc32c", crc32c) ||
       !set_num(env, exports, "pageSize", (double)sysconf(_SC_PAGESIZE)) ||
       !set_num(env, exports, "maxWindow", (double)MAX_WINDOW) || napi_get_boolean(env, crc_hw, &hw) != napi_ok ||

@@ -49,7 +49,12 @@ export async function recover(
   }
   const checkpointLeaves = tree.size;
   const replay = new ReplayBatcher(tree, checkpointSeq);
-  const opened = await wal.open(config, checkpointSeq, (seq, leaves) => replay.add(seq, leaves));
+  const opened = await wal.open(
+    config,
+    checkpointSeq,
+    (seq, leaves) => replay.add(seq, leaves),
+    (firstSeq, records, leaves) => replay.addRun(firstSeq, records, leaves),
+  );
   replay.drain();
   const lastSeq = Math.max(opened.lastSeq, replay.lastSeq);
   if (lastSeq !== replay.lastSeq) {
@@ -211,12 +216,16 @@ function insertOrCorrupt(tree: LeanIMT, flat: Uint8Array, seq: number): void {
 /** Leaves gathered from small replayed records before one `insertMany` (1 MiB, allocated once). */
 const GATHER_LEAVES = 1 << 15;
 
+const EMPTY = new Uint8Array(0);
+const GATHER_BYTES = GATHER_LEAVES * NODE_SIZE;
+
 /** Gathers replayed records into one flat buffer and inserts them in large batches. */
 class ReplayBatcher {
   records = 0;
   lastSeq: number;
   readonly #tree: LeanIMT;
-  readonly #buf = new Uint8Array(GATHER_LEAVES * NODE_SIZE);
+  /** Allocated on first use: a replay of large runs never needs it. */
+  #buf = EMPTY;
   #len = 0;
 
   constructor(tree: LeanIMT, afterSeq: number) {
@@ -233,11 +242,36 @@ class ReplayBatcher {
     }
     this.lastSeq = seq;
     this.records++;
-    if (this.#len + leaves.length > this.#buf.length) this.drain();
-    if (leaves.length >= this.#buf.length) {
+    if (this.#len + leaves.length > GATHER_BYTES) this.drain();
+    if (leaves.length >= GATHER_BYTES) {
       insertOrCorrupt(this.#tree, leaves, seq); // a big record goes in as it is
       return;
     }
+    this.#gather(leaves);
+  }
+
+  /** A run of `records` consecutive records from `firstSeq` whose leaves are `leaves` (see `WalRunVisitor`). */
+  addRun(firstSeq: number, records: number, leaves: Uint8Array): void {
+    if (firstSeq !== this.lastSeq + 1) {
+      throw new RotorTreeError('CORRUPTION', `WAL record ${firstSeq} follows ${this.lastSeq}`, { seq: firstSeq });
+    }
+    if (!Number.isSafeInteger(records) || records < 1 || leaves.length < records * NODE_SIZE || leaves.length % NODE_SIZE !== 0) {
+      throw new RotorTreeError('CORRUPTION', `WAL records ${firstSeq}+${records} hold ${leaves.length} bytes`, { seq: firstSeq });
+    }
+    this.lastSeq = firstSeq + records - 1;
+    this.records += records;
+    // A run at least half the gather buffer goes in as it is (after what is gathered): copying it would only cost.
+    if (leaves.length * 2 >= GATHER_BYTES) {
+      this.drain();
+      insertOrCorrupt(this.#tree, leaves, this.lastSeq);
+      return;
+    }
+    if (this.#len + leaves.length > GATHER_BYTES) this.drain();
+    this.#gather(leaves);
+  }
+
+  #gather(leaves: Uint8Array): void {
+    if (this.#buf.length === 0) this.#buf = new Uint8Array(GATHER_BYTES);
     this.#buf.set(leaves, this.#len);
     this.#len += leaves.length;
   }

@@ -11,7 +11,7 @@ import { NODE_SIZE, flattenLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import type { Hasher } from '../hasher.js';
 import type { CheckpointStore } from '../persistence/checkpoint-store.js';
-import type { Wal } from '../persistence/wal.js';
+import type { ImmutableRecordWriter, Wal } from '../persistence/wal.js';
 import { LeanIMT } from '../tree/lean-imt.js';
 import type { TreeSnapshot } from '../tree/snapshot.js';
 import type { ChunkSource, TreeView } from '../tree/view.js';
@@ -210,6 +210,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     if (this.#tree.size + count > this.#tree.capacity) {
       throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `${count} leaves do not fit: size ${this.#tree.size}, capacity ${this.#tree.capacity}`);
     }
+    if (this.#wal.appendImmutable !== undefined) return this.#insertManyByReference(flat, count);
     const seq = this.#append(flat);
     this.#lane.flushUpTo(seq).catch(() => undefined); // failures reach the token's waiters
     let root: Uint8Array;
@@ -220,6 +221,49 @@ export class RotorTree<N extends number = number, D extends number = number> {
     }
     this.#counted(count);
     return new InsertReceipt(root, seq, this.#lane);
+  }
+
+  /**
+   * The write-ahead path without a copy of the batch: the tree stores the leaves in its level 0 in
+   * slices (a stored leaf is never rewritten), the WAL takes each slice by reference (never the
+   * caller's buffer, which may be reused once insertMany returns) and the flush, started with the
+   * first slice, writes them as they come; then the tree hashes. The tree is unchanged on any error;
+   * a refusal by the WAL poisons (as in #append), and so does any failure once the record is open: a
+   * record still open is given up (never written whole); one complete before hashing failed may or
+   * may not be found after a reopen, as on the copying path.
+   */
+  #insertManyByReference(flat: Uint8Array, count: number): InsertResult {
+    const seq = this.#seq + 1;
+    let writer: ImmutableRecordWriter | undefined;
+    let root: Uint8Array;
+    try {
+      root = this.#tree.insertManyStaged(flat, (stored, last) => {
+        if (writer === undefined) writer = this.#openStored(seq, flat.length);
+        writer.add(stored);
+        if (last) writer.end();
+      });
+    } catch (err) {
+      if (writer === undefined) throw err;
+      writer.abort(err);
+      throw this.#lane.poisonWith(err, 'a logged batch could not be added to the tree');
+    }
+    this.#counted(count);
+    return new InsertReceipt(root, seq, this.#lane);
+  }
+
+  /** Opens the WAL record `seq` of `byteLength` bytes appended by reference, and starts its flush. */
+  #openStored(seq: number, byteLength: number): ImmutableRecordWriter {
+    let writer: ImmutableRecordWriter;
+    try {
+      writer = this.#wal.appendImmutable!(seq, byteLength);
+    } catch (err) {
+      const poison = this.#lane.poisonWith(err, 'the WAL refused a record');
+      throw new RotorTreeError('POISONED', 'the WAL refused a record; nothing is made durable any more', { cause: poison.cause });
+    }
+    this.#seq = seq;
+    this.#lane.noteAppended(seq);
+    this.#lane.flushUpTo(seq).catch(() => undefined); // failures reach the token's waiters
+    return writer;
   }
 
   /** Inserts one leaf, starts a flush at once, and resolves with the root once the leaf is durable. */

@@ -2,7 +2,7 @@
  * Backend interfaces (WAL, checkpoint store) and the in-memory backends.
  * @module
  */
-export type { Wal, WalCapabilities, WalConfig, WalOpenResult, WalRecordVisitor } from './wal.js';
+export type { ImmutableRecordWriter, Wal, WalCapabilities, WalConfig, WalOpenResult, WalRecordVisitor, WalRunVisitor } from './wal.js';
 export type {
   CheckpointConfig,
   CheckpointStore,

@@ -8,7 +8,7 @@ import { NODE_SIZE } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import type { MemoryWalRecord } from './memory-disk.js';
 import { MemoryDisk, microtaskPause } from './memory-disk.js';
-import type { Wal, WalCapabilities, WalConfig, WalOpenResult, WalRecordVisitor } from './wal.js';
+import type { ImmutableRecordWriter, Wal, WalCapabilities, WalConfig, WalOpenResult, WalRecordVisitor } from './wal.js';
 
 /** Options of {@link memoryWal}. */
 export interface MemoryWalOptions {
@@ -24,6 +24,8 @@ export interface MemoryWal extends Wal {
   readonly disk: MemoryDisk;
   /** The next flush fails (after writing, before the sync completes) with `IO` and poisons the WAL. */
   failNextFlush(cause?: unknown): void;
+  /** Always present here: see {@link Wal.appendImmutable}. */
+  appendImmutable(seq: number, byteLength: number): ImmutableRecordWriter;
   /** Number of flushes that completed (for tests). */
   readonly completedFlushes: number;
 }
@@ -38,13 +40,16 @@ export function memoryWal(options: MemoryWalOptions = {}): MemoryWal {
 type State = 'new' | 'open' | 'poisoned' | 'closed';
 
 class MemoryWalImpl implements MemoryWal {
-  readonly supports: WalCapabilities = { durable: false };
+  readonly supports: WalCapabilities = { durable: false, appendImmutable: true };
   readonly disk: MemoryDisk;
   completedFlushes = 0;
   readonly #pause: () => Promise<void>;
   #state: State = 'new';
   #generation = -1;
-  #buffer: MemoryWalRecord[] = [];
+  /** Records since the last flush; a record appended by reference keeps its parts until the flush copies them. */
+  #buffer: (MemoryWalRecord | OpenRecord)[] = [];
+  /** The record appendImmutable opened and not yet ended or given up. */
+  #open: OpenRecord | undefined;
   #lastSeq = 0;
   #durableSeq = 0;
   #failNext: { cause: unknown } | undefined;
@@ -100,12 +105,65 @@ class MemoryWalImpl implements MemoryWal {
 
   append(seq: number, leaves: Uint8Array): void {
     this.#assertUsable();
+    if (this.#open !== undefined) throw new RangeError('append: a record appended by reference is still open');
     if (seq !== this.#lastSeq + 1) throw new RangeError(`append: expected seq ${this.#lastSeq + 1}, got ${seq}`);
     if (!(leaves instanceof Uint8Array) || leaves.length === 0 || leaves.length % NODE_SIZE !== 0) {
       throw new RotorTreeError('INVALID_NODE', 'a WAL record holds k*32 bytes, k >= 1');
     }
     this.#buffer.push({ seq, leaves: leaves.slice() });
     this.#lastSeq = seq;
+  }
+
+  /**
+   * Keeps references to the parts and copies them only when a flush writes the record (as a file WAL
+   * may), so a caller breaking the immutability contract is caught by tests. A flush that takes an
+   * open record waits for its end (or fails on its abort).
+   */
+  appendImmutable(seq: number, byteLength: number): ImmutableRecordWriter {
+    this.#assertUsable();
+    if (this.#open !== undefined) throw new RangeError('appendImmutable: a record is still open');
+    if (seq !== this.#lastSeq + 1) throw new RangeError(`appendImmutable: expected seq ${this.#lastSeq + 1}, got ${seq}`);
+    if (!Number.isSafeInteger(byteLength) || byteLength <= 0 || byteLength % NODE_SIZE !== 0) {
+      throw new RotorTreeError('INVALID_NODE', 'a WAL record holds k*32 bytes, k >= 1');
+    }
+    const record: OpenRecord = { seq, parts: [], missing: byteLength, done: new Deferred() };
+    this.#open = record;
+    this.#buffer.push(record);
+    this.#lastSeq = seq;
+    const settle = (err?: unknown): void => {
+      if (this.#open === record) this.#open = undefined;
+      if (err === undefined) record.done.resolve();
+      else {
+        this.#state = 'poisoned';
+        record.done.reject(err);
+      }
+    };
+    return {
+      add: (parts) => {
+        if (this.#open !== record) throw new RotorTreeError('POISONED', 'the record was ended or given up', { file: FILE });
+        for (const part of parts) {
+          if (!(part instanceof Uint8Array) || part.length % NODE_SIZE !== 0 || part.length > record.missing) {
+            const err = new RangeError('appendImmutable: a part is not k*32 bytes or goes past the declared length');
+            settle(err);
+            throw err;
+          }
+          record.parts.push(part);
+          record.missing -= part.length;
+        }
+      },
+      end: () => {
+        if (this.#open !== record) return;
+        if (record.missing !== 0) {
+          const err = new RangeError(`appendImmutable: ${record.missing} declared bytes were never added`);
+          settle(err);
+          throw err;
+        }
+        settle();
+      },
+      abort: (cause) => {
+        if (this.#open === record) settle(new RotorTreeError('IO', 'the record was given up', { file: FILE, cause }));
+      },
+    };
   }
 
   flush(): Promise<number> {
@@ -140,7 +198,10 @@ class MemoryWalImpl implements MemoryWal {
     if (take.length === 0) return this.#durableSeq;
     await this.#pause();
     this.#assertAlive();
-    for (const record of take) this.disk.walWritten.push(record);
+    for (const record of take) {
+      if ('parts' in record) await record.done.promise;
+      this.disk.walWritten.push('parts' in record ? { seq: record.seq, leaves: concat(record.parts) } : record);
+    }
     await this.#pause();
     const fail = this.#failNext;
     if (fail !== undefined) {
@@ -170,4 +231,37 @@ class MemoryWalImpl implements MemoryWal {
     this.#state = 'poisoned';
     throw new RotorTreeError('IO', 'the simulated machine crashed', { file: FILE });
   }
+}
+
+/** A record appended by reference: its parts so far, the bytes still to come, and its end. */
+interface OpenRecord {
+  readonly seq: number;
+  readonly parts: Uint8Array[];
+  missing: number;
+  readonly done: Deferred;
+}
+
+class Deferred {
+  readonly promise: Promise<void>;
+  resolve!: () => void;
+  reject!: (err: unknown) => void;
+  constructor() {
+    this.promise = new Promise<void>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.promise.catch(() => undefined); // observed by the flush that waits for it, if any
+  }
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let total = 0;
+  for (const part of parts) total += part.length;
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
 }

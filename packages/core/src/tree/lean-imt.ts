@@ -6,7 +6,7 @@
  * are hashed at their real length (no padding, no zero values); depth = ceil(log_n size).
  * @module
  */
-import type { Hasher } from '../hasher.js';
+import type { BoundPathKernel, Hasher } from '../hasher.js';
 import { hashPathWithGroups } from '../hasher.js';
 import { NODE_SIZE, assertNode, copyNode, flattenLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
@@ -60,6 +60,12 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   readonly #pathOut: Uint8Array;
   readonly #pathOutWords: Int32Array;
   readonly #group: Uint8Array;
+  // The hasher's bound path kernel (bound on the first insert; null when the hasher has none), its
+  // per-level groups of n nodes, and the tree size the groups' siblings match (-1: none yet).
+  #boundPath: BoundPathKernel | null | undefined;
+  #groups: Uint8Array | undefined;
+  #groupWords: Int32Array | undefined;
+  #groupsSize = -1;
 
   constructor(options: LeanIMTOptions<N, D>) {
     if (options === null || typeof options !== 'object') throw new TypeError('LeanIMT options must be an object');
@@ -137,60 +143,90 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     }
     const levels = this.#levels;
     const newDepth = index + 1 > this.#depthCapacity ? this.#depth + 1 : this.#depth;
-    const counts = this.#pathCounts;
     const digits = this.#digits;
     const chunkAt = this.#pathChunk;
     const withinAt = this.#pathWithin;
-    const sibWords = this.#pathSiblingWords;
-    const out = this.#pathOut;
-    const outWords = this.#pathOutWords;
+    const bound = this.#boundPath === undefined ? this.#bindPath() : this.#boundPath;
 
     // 1. Compute the new path into scratch (nothing in the tree changes yet: atomic on a hasher error).
     // At level k the new node's left siblings are the digits[k] nodes before it, final and contiguous
     // in one chunk (chunks hold whole groups).
-    let sw = 0;
-    for (let k = 0; k < newDepth; k++) {
-      const pos = digits[k]!;
-      counts[k] = pos;
-      if (pos > 0) {
-        const words = levels[k]!.wordsAt(chunkAt[k]!);
-        let w = (withinAt[k]! - pos) * 8;
-        const end = w + pos * 8;
-        while (w < end) sibWords[sw++] = words[w++]!;
-      }
-    }
-    if (this.hasher.hashPath !== undefined) {
-      this.hasher.hashPath(leaf, 0, this.#pathSiblings, counts, newDepth, out);
+    // With a bound kernel the new nodes land in the per-level groups (level k+1's at position
+    // digits[k+1]), where they stay as the next appends' siblings: only after another change of the
+    // tree (a batch, a restore) are the groups filled from the levels again.
+    let src: Int32Array;
+    let stride: number;
+    let srcBase: number;
+    if (bound !== null) {
+      const groupWords = this.#groupWords!;
+      stride = this.n * 8;
+      if (this.#groupsSize !== index) this.#fillGroups(newDepth);
+      copyNode(leaf, 0, this.#groups!, digits[0]! * NODE_SIZE);
+      bound(newDepth);
+      this.#groupsSize = index + 1;
+      src = groupWords;
+      srcBase = stride;
     } else {
-      hashPathWithGroups(this.hasher, leaf, 0, this.#pathSiblings, counts, newDepth, out, this.#group);
+      const counts = this.#pathCounts;
+      const sibWords = this.#pathSiblingWords;
+      let sw = 0;
+      for (let k = 0; k < newDepth; k++) {
+        const pos = digits[k]!;
+        counts[k] = pos;
+        if (pos > 0) {
+          const words = levels[k]!.wordsAt(chunkAt[k]!);
+          let w = (withinAt[k]! - pos) * 8;
+          const end = w + pos * 8;
+          while (w < end) sibWords[sw++] = words[w++]!;
+        }
+      }
+      if (this.hasher.hashPath !== undefined) {
+        this.hasher.hashPath(leaf, 0, this.#pathSiblings, counts, newDepth, this.#pathOut);
+      } else {
+        hashPathWithGroups(this.hasher, leaf, 0, this.#pathSiblings, counts, newDepth, this.#pathOut, this.#group);
+      }
+      src = this.#pathOutWords;
+      stride = 8;
+      srcBase = 0;
     }
 
-    // 2. Commit: the leaf, then each level's new last node.
+    // 2. Commit: the leaf, then each level's new last node (from src: level k+1's at
+    // srcBase + k * stride, plus its group position with a bound kernel).
     const leaves = levels[0]!;
-    leaves.reserve(index + 1);
-    copyNode(leaf, 0, leaves.chunks[chunkAt[0]!]!, withinAt[0]! * NODE_SIZE);
+    if (index >= leaves.capacity) leaves.reserve(index + 1);
+    if (bound !== null) {
+      const words = leaves.wordsAt(chunkAt[0]!);
+      const w = withinAt[0]! * 8;
+      const o = digits[0]! * 8;
+      for (let j = 0; j < 8; j++) words[w + j] = src[o + j]!;
+    } else {
+      copyNode(leaf, 0, leaves.chunks[chunkAt[0]!]!, withinAt[0]! * NODE_SIZE);
+    }
     this.#lens[0] = index + 1;
     const pathIdx = this.#pathIdx;
+    const inGroup = bound !== null ? 8 : 0;
     for (let k = 0; k < newDepth; k++) {
       const idx = pathIdx[k + 1]!;
       const up = levels[k + 1]!;
-      up.reserve(idx + 1);
+      if (idx >= up.capacity) up.reserve(idx + 1);
       const words = up.wordsAt(chunkAt[k + 1]!);
       const w = withinAt[k + 1]! * 8;
-      const o = k * 8;
-      words[w] = outWords[o]!;
-      words[w + 1] = outWords[o + 1]!;
-      words[w + 2] = outWords[o + 2]!;
-      words[w + 3] = outWords[o + 3]!;
-      words[w + 4] = outWords[o + 4]!;
-      words[w + 5] = outWords[o + 5]!;
-      words[w + 6] = outWords[o + 6]!;
-      words[w + 7] = outWords[o + 7]!;
+      const o = srcBase + k * stride + digits[k + 1]! * inGroup;
+      words[w] = src[o]!;
+      words[w + 1] = src[o + 1]!;
+      words[w + 2] = src[o + 2]!;
+      words[w + 3] = src[o + 3]!;
+      words[w + 4] = src[o + 4]!;
+      words[w + 5] = src[o + 5]!;
+      words[w + 6] = src[o + 6]!;
+      words[w + 7] = src[o + 7]!;
       this.#lens[k + 1] = idx + 1;
     }
     this.#setDepth(newDepth);
     this.#advancePath();
-    return newDepth === 0 ? leaf.slice() : out.slice((newDepth - 1) * NODE_SIZE, newDepth * NODE_SIZE);
+    if (newDepth === 0) return leaf.slice();
+    const rootAt = (srcBase + (newDepth - 1) * stride) * 4; // digits[newDepth] is 0: the root is alone
+    return (bound !== null ? this.#groups! : this.#pathOut).slice(rootAt, rootAt + NODE_SIZE);
   }
 
   /**
@@ -200,7 +236,23 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    * groups handed to the hasher in one call.
    */
   insertMany(leaves: Uint8Array | readonly Uint8Array[]): Uint8Array {
-    const flat = flattenLeaves(leaves);
+    return this.#insertMany(flattenLeaves(leaves), undefined);
+  }
+
+  /**
+   * Package-internal (the engine's write-ahead path): {@link insertMany} of a flat buffer that stores
+   * the leaves in level 0 in slices of about 1 MiB before anything is hashed, calling `onStored` after
+   * each slice with views of the level-0 chunk ranges now holding it (in order; `last` on the final
+   * one). Those bytes are never rewritten while the batch stays in the tree (a stored leaf is final).
+   * If `onStored` or hashing throws, the tree is unchanged (atomic); the views' bytes stay as they
+   * are until a later insert reuses their place.
+   * @internal
+   */
+  insertManyStaged(flat: Uint8Array, onStored: (stored: readonly Uint8Array[], last: boolean) => void): Uint8Array {
+    return this.#insertMany(flattenLeaves(flat), onStored);
+  }
+
+  #insertMany(flat: Uint8Array, onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined): Uint8Array {
     const count = flat.length / NODE_SIZE;
     const oldSize = this.size;
     if (oldSize + count > this.capacity) {
@@ -212,8 +264,18 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     const saved = this.#saveTail();
     try {
       const leavesLevel = this.#levels[0]!;
-      leavesLevel.reserve(oldSize + count);
-      leavesLevel.write(oldSize, flat, 0, count);
+      if (onStored === undefined) {
+        leavesLevel.reserve(oldSize + count);
+        leavesLevel.write(oldSize, flat, 0, count);
+      } else {
+        for (let done = 0; done < count; ) {
+          const take = Math.min(count - done, STORE_SLICE_NODES);
+          leavesLevel.reserve(oldSize + done + take);
+          leavesLevel.write(oldSize + done, flat, done * NODE_SIZE, take);
+          done += take;
+          onStored(storedViews(leavesLevel, oldSize + done - take, take), done === count);
+        }
+      }
       this.#lens[0] = oldSize + count;
       let first = oldSize;
       let k = 0;
@@ -233,8 +295,9 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
 
   /**
    * Loads a stored state (e.g. a checkpoint) into this empty tree without rehashing anything. Settled
-   * chunks that `view` offers through {@link ChunkSource.settledChunks} are adopted without a copy (they
-   * may be read-only mappings); everything else is copied with `readNode`. The view must be of a tree
+   * chunks that `view` offers through {@link ChunkSource.settledRuns} (preferred: no view per chunk until
+   * it is read) or {@link ChunkSource.settledChunks} are adopted without a copy (they may be read-only
+   * mappings); everything else is copied (`readNodes` in bulk if offered, else `readNode`). The view must be of a tree
    * with the same n; its level lengths must be those of its size (`CORRUPTION` otherwise). The caller
    * vouches for the content: use a verifying store, or recompute (see `RotorTree`'s `verifyCheckpoint`).
    * @param pinAboveLevel - levels at or above it are always copied into memory, never adopted.
@@ -258,21 +321,44 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       }
       const level = this.#levels[k]!;
       const cn = level.chunkNodes;
-      const views = view.settledChunks === undefined ? [] : view.settledChunks(k, cn).slice(0, Math.floor(settled / cn));
+      const whole = Math.floor(settled / cn);
+      const runs = view.settledRuns?.(k, cn);
       let done = 0;
-      if (k < pinAboveLevel) {
-        level.adopt(views);
-        done = views.length * cn;
-        level.reserve(len);
+      if (k < pinAboveLevel && runs !== undefined) {
+        level.adoptRuns(runs, whole, view.residency); // no view per chunk: made on first read
+        done = level.chunks.length * cn;
+        level.reserve(len, true);
+      } else if (runs !== undefined) {
+        // Pinned: copied into memory, a run at a time.
+        level.reserve(len, true);
+        for (const run of runs) {
+          const take = Math.min(run.bytes.length / NODE_SIZE, whole * cn - done);
+          if (take <= 0 || run.firstChunk * cn !== done) break;
+          level.write(done, run.bytes, 0, take);
+          done += take;
+        }
       } else {
-        // Pinned: copied into memory, whole chunks at a time where the view offers them.
-        level.reserve(len);
-        for (const chunk of views) {
-          level.write(done, chunk, 0, cn);
-          done += cn;
+        const views = view.settledChunks === undefined ? [] : view.settledChunks(k, cn).slice(0, whole);
+        if (k < pinAboveLevel) {
+          level.adopt(views);
+          done = views.length * cn;
+          level.reserve(len, true);
+        } else {
+          // Pinned: copied into memory, whole chunks at a time where the view offers them.
+          level.reserve(len, true);
+          for (const chunk of views) {
+            level.write(done, chunk, 0, cn);
+            done += cn;
+          }
         }
       }
-      for (let i = done; i < len; i++) view.readNode(k, i, level.chunkOf(i), level.offsetOf(i));
+      // The rest (a partial chunk, the unsettled last node): in bulk where the view can.
+      for (let i = done; i < len; ) {
+        const take = view.readNodes === undefined ? 1 : Math.min(len - i, cn - (i % cn));
+        if (view.readNodes === undefined) view.readNode(k, i, level.chunkOf(i), level.offsetOf(i));
+        else view.readNodes(k, i, take, level.chunkOf(i), level.offsetOf(i));
+        i += take;
+      }
       this.#lens[k] = len;
     }
     this.#setDepth(depth);
@@ -290,6 +376,11 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     for (let k = 0; k <= this.#depth && k < pinAboveLevel; k++, settled = Math.floor(settled / this.n)) {
       const level = this.#levels[k]!;
       const cn = level.chunkNodes;
+      const runs = source.settledRuns?.(k, cn);
+      if (runs !== undefined) {
+        level.replaceByRuns(runs, Math.floor(settled / cn), source.residency); // no view per chunk: made on first read
+        continue;
+      }
       const views = source.settledChunks(k, cn);
       const full = Math.min(views.length, Math.floor(settled / cn));
       for (let c = 0; c < full; c++) {
@@ -310,7 +401,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.hasher,
       this.n,
       this.maxDepth,
-      this.#levels.slice(0, depth + 1).map((l) => ({ chunks: l.chunks, chunkNodes: l.chunkNodes })),
+      this.#levels.slice(0, depth + 1), // shared: see level.ts for why no copy is needed
       lens,
       lastNodes,
     );
@@ -399,8 +490,32 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     }
   }
 
+  /** Binds the hasher's path kernel to this tree's groups, or records that it has none. */
+  #bindPath(): BoundPathKernel | null {
+    const hasher = this.hasher;
+    if (typeof hasher.bindPath !== 'function') return (this.#boundPath = null);
+    const groups = new Uint8Array((this.maxDepth + 1) * this.n * NODE_SIZE);
+    this.#groups = groups;
+    this.#groupWords = new Int32Array(groups.buffer);
+    return (this.#boundPath = hasher.bindPath(groups, this.n, this.#digits, this.maxDepth));
+  }
+
+  /** Fills each level's group with the next path's left siblings, from the levels. */
+  #fillGroups(newDepth: number): void {
+    const groupWords = this.#groupWords!;
+    const stride = this.n * 8;
+    for (let k = 0; k < newDepth; k++) {
+      const pos = this.#digits[k]!;
+      if (pos === 0) continue;
+      const words = this.#levels[k]!.wordsAt(this.#pathChunk[k]!);
+      const from = (this.#pathWithin[k]! - pos) * 8;
+      groupWords.set(words.subarray(from, from + pos * 8), k * stride);
+    }
+  }
+
   /** Recomputes the path counters from the size (after a batch or a restore). */
   #resetPath(): void {
+    this.#groupsSize = -1; // the bound kernel's groups no longer match the levels
     const n = this.n;
     let idx = this.size;
     for (let k = 0; k <= this.maxDepth; k++) {
@@ -428,4 +543,22 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no node ${index} at level ${level} (length ${len ?? 0})`);
     }
   }
+}
+
+/** Leaves stored per slice by {@link LeanIMT.insertManyStaged} (1 MiB). */
+const STORE_SLICE_NODES = 32_768;
+
+/** Views of nodes `index .. index+count-1` of `level`, one per chunk they touch. */
+function storedViews(level: Level, index: number, count: number): Uint8Array[] {
+  const views: Uint8Array[] = [];
+  const cn = level.chunkNodes;
+  while (count > 0) {
+    const ci = Math.floor(index / cn);
+    const within = index - ci * cn;
+    const take = Math.min(count, cn - within);
+    views.push(level.chunks[ci]!.subarray(within * NODE_SIZE, (within + take) * NODE_SIZE));
+    index += take;
+    count -= take;
+  }
+  return views;
 }

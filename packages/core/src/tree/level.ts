@@ -9,8 +9,14 @@
  * except the last one is final once written. The live tree only ever rewrites the last node of a
  * level or appends after it. A snapshot therefore shares the chunk array itself and keeps a private
  * copy of each level's last node; nothing is copied on write.
+ *
+ * Chunks adopted from a store as runs (see {@link Level.adoptRuns}) are holes in `chunks` until first
+ * read through {@link Level.chunkAt}: a restored tree of 100M leaves would otherwise create ~130k views
+ * at open. Only settled chunks are ever holes, and the write paths (insert, insertMany, `write`) touch
+ * only the chunk holding the first unsettled node and later ones, so they may index `chunks` directly.
  * @module
  */
+import type { ChunkRun, RunResidency } from './view.js';
 
 const NODE = 32;
 /** Target nodes per chunk (rounded up to a multiple of n): 32 KiB, 256 groups per hasher call at n=4. */
@@ -28,16 +34,37 @@ export class Level {
   /** Nodes per chunk, a multiple of n. */
   readonly chunkNodes: number;
   /**
-   * The chunks. Shared by reference with snapshots: entries are only appended, or replaced by a
-   * larger copy holding the same bytes for every node that snapshots can read.
+   * The chunks. Shared with snapshots (through this level): entries are only appended, filled in
+   * (holes of adopted runs, see {@link chunkAt}), or replaced by a larger copy holding the same bytes
+   * for every node that snapshots can read. Read settled chunks with {@link chunkAt}, never directly.
    */
-  readonly chunks: Uint8Array[] = [];
+  readonly chunks: (Uint8Array | undefined)[] = [];
+  /** Adopted runs whose chunks are made on first read (see {@link adoptRuns}); sorted by first chunk. */
+  #runs: readonly ChunkRun[] = [];
+  /** Chunks the runs cover: every hole of `chunks` is below it. */
+  #runsCover = 0;
+  /** Leading chunks read from the runs (the others are in memory). */
+  #fromRuns = 0;
+  /** Where reads of run chunks are reported (see {@link RunResidency}). */
+  #residency: RunResidency | undefined;
+  /** After the residency source released pages: drop the run chunks' views, so reads are reported again. */
+  readonly #forgetRunViews = (): void => {
+    for (let c = 0; c < this.#fromRuns; c++) {
+      this.chunks[c] = undefined;
+      this.#forgetWords(c);
+    }
+  };
   /**
    * The same chunks as 32-bit words (8 per node): the hot paths copy nodes word by word. Made on
    * first use (see {@link wordsAt}): a tree restored from a checkpoint adopts many chunks it may never
    * write near, and opening should not pay for a view per chunk.
    */
   readonly #words: (Int32Array | undefined)[] = [];
+  /**
+   * `#words[c - wordsBase]` is chunk c's words: chunks adopted as runs (never written, never read as
+   * words by the write paths) get no entry, so a restore does not fill a second array per chunk.
+   */
+  #wordsBase = 0;
   /** Nodes this level can hold without allocating. */
   capacity = 0;
 
@@ -62,6 +89,100 @@ export class Level {
   }
 
   /**
+   * Takes the first `count` chunks of `runs` (consecutive chunks in larger buffers, e.g. read-only mmap
+   * windows; sorted, tiling chunks 0..) as this empty level's first chunks, without copying and without
+   * a view per chunk: chunk `c` is made on its first {@link chunkAt}. Only settled chunks may be adopted.
+   */
+  adoptRuns(runs: readonly ChunkRun[], count: number, residency?: RunResidency): void {
+    if (this.chunks.length !== 0) throw new Error('adopt needs an empty level');
+    const bytes = this.chunkNodes * NODE;
+    let next = 0;
+    const kept: ChunkRun[] = [];
+    for (const run of runs) {
+      if (next >= count) break;
+      if (run.firstChunk !== next || run.bytes.length === 0 || run.bytes.length % bytes !== 0 || run.bytes.byteOffset % 4 !== 0) {
+        throw new RangeError(`adopted runs must tile the chunks from 0 in whole ${bytes}-byte chunks, 4-byte aligned`);
+      }
+      kept.push(run);
+      next += run.bytes.length / bytes;
+    }
+    const adopted = Math.min(next, count);
+    this.#runs = kept;
+    this.#runsCover = adopted;
+    this.#fromRuns = adopted;
+    this.#watch(residency);
+    // Holes: a fast holey array (setting the length of an empty array allocates no entries).
+    this.chunks.length = adopted;
+    this.#wordsBase = adopted;
+    this.capacity = adopted * this.chunkNodes;
+  }
+
+  /**
+   * Tiering of a live level: chunks `0 .. count - 1` (full and settled) are read from `runs` from now
+   * on (made on first read), so that their in-memory copies become garbage. `runs` must hold the same
+   * bytes (e.g. a checkpoint of this tree) and tile chunks from 0, at least `count` of them.
+   */
+  replaceByRuns(runs: readonly ChunkRun[], count: number, residency?: RunResidency): void {
+    const bytes = this.chunkNodes * NODE;
+    let covered = 0;
+    let valid = 0;
+    for (const run of runs) {
+      if (run.firstChunk !== covered || run.bytes.length % bytes !== 0 || run.bytes.byteOffset % 4 !== 0) break;
+      covered += run.bytes.length / bytes;
+      valid++;
+    }
+    // Holes of the runs held now must stay covered (checkpoints only grow, so this only skips bad input).
+    if (covered < this.#runsCover) return;
+    const end = Math.min(count, covered, this.chunks.length);
+    for (let c = 0; c < end; c++) {
+      const chunk = this.chunks[c];
+      if (chunk !== undefined && chunk.length !== bytes) throw new RangeError(`chunk ${c} is not a full chunk`);
+    }
+    this.#runs = runs.slice(0, valid);
+    this.#runsCover = covered;
+    for (let c = 0; c < end; c++) {
+      this.chunks[c] = undefined;
+      this.#forgetWords(c);
+    }
+    this.#fromRuns = Math.max(this.#fromRuns, end);
+    this.#watch(residency);
+  }
+
+  #watch(residency: RunResidency | undefined): void {
+    this.#residency = residency;
+    residency?.watch(this.#forgetRunViews);
+  }
+
+  /** Chunk `c`, made from its adopted run on first use. `undefined` past the last chunk. */
+  chunkAt(c: number): Uint8Array | undefined {
+    return this.chunks[c] ?? this.#fromRun(c);
+  }
+
+  #fromRun(c: number): Uint8Array | undefined {
+    if (c >= this.chunks.length || c < 0) return undefined;
+    const runs = this.#runs;
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (runs[mid]!.firstChunk <= c) lo = mid;
+      else hi = mid - 1;
+    }
+    const run = runs[lo];
+    if (run === undefined) return undefined;
+    const bytes = this.chunkNodes * NODE;
+    const at = (c - run.firstChunk) * bytes;
+    // A run over a closed store's mapping is detached (length 0): an empty chunk, not cached, that
+    // readers report as `CLOSED` (a view of a detached buffer cannot even be made).
+    if (at + bytes > run.bytes.length) return new Uint8Array(0);
+    const chunk = run.bytes.subarray(at, at + bytes);
+    // Reported first: a release it triggers drops the other views, not this one.
+    this.#residency?.noteChunkRead();
+    this.chunks[c] = chunk;
+    return chunk;
+  }
+
+  /**
    * Replaces chunk `c` (full, settled) by `view`, a copy of the same bytes kept elsewhere (e.g. an mmap
    * window of a checkpoint): the in-memory chunk becomes garbage. Snapshots sharing the chunk array read
    * the same bytes from the new place.
@@ -69,19 +190,23 @@ export class Level {
   swap(c: number, view: Uint8Array): void {
     const bytes = this.chunkNodes * NODE;
     if (view.length !== bytes || view.byteOffset % 4 !== 0) throw new RangeError(`a swapped-in chunk must be ${bytes} bytes, 4-byte aligned`);
-    if (this.chunks[c]?.length !== bytes) throw new RangeError(`chunk ${c} is not a full chunk`);
+    if (this.chunkAt(c)?.length !== bytes) throw new RangeError(`chunk ${c} is not a full chunk`);
     this.chunks[c] = view;
-    this.#words[c] = undefined;
+    this.#forgetWords(c);
   }
 
-  /** Makes room for `nodes` nodes. */
-  reserve(nodes: number): void {
+  /**
+   * Makes room for `nodes` nodes. `tight`: a new last chunk starts at the size it needs (doubling up to
+   * a chunk later, as a level's first chunk does) instead of a whole chunk: for a restore, whose levels
+   * each need a partial chunk that most trees never fill soon.
+   */
+  reserve(nodes: number, tight = false): void {
     if (nodes <= this.capacity) return;
     const cn = this.chunkNodes;
     const chunks = this.chunks;
     // Grow a short last chunk first (small trees don't pay for a whole chunk per level).
     const lastIdx = chunks.length - 1;
-    const last = chunks[lastIdx];
+    const last = chunks[lastIdx]; // a hole is an adopted chunk: full
     if (last !== undefined && last.length < cn * NODE) {
       const wantInLast = Math.min(cn, nodes - lastIdx * cn);
       let cap = last.length / NODE;
@@ -89,12 +214,12 @@ export class Level {
       const grown = new Uint8Array(Math.min(cap, cn) * NODE);
       grown.set(last);
       chunks[lastIdx] = grown;
-      this.#words[lastIdx] = undefined;
+      this.#forgetWords(lastIdx);
     }
-    this.capacity = (chunks.length - 1) * cn + (chunks[chunks.length - 1]?.length ?? 0) / NODE;
+    this.capacity = (chunks.length - 1) * cn + (chunks[chunks.length - 1]?.length ?? cn * NODE) / NODE;
     while (this.capacity < nodes) {
       const need = nodes - chunks.length * cn;
-      let cap = chunks.length === 0 ? FIRST_CHUNK_NODES : cn;
+      let cap = chunks.length === 0 || tight ? FIRST_CHUNK_NODES : cn;
       while (cap < need && cap < cn) cap *= 2;
       cap = Math.min(cap, cn);
       const chunk = new Uint8Array(cap * NODE);
@@ -106,18 +231,24 @@ export class Level {
 
   /** Chunk `c` as 32-bit words. */
   wordsAt(c: number): Int32Array {
-    let words = this.#words[c];
+    const i = c - this.#wordsBase;
+    let words = i >= 0 ? this.#words[i] : undefined;
     if (words === undefined) {
-      const chunk = this.chunks[c]!;
+      const chunk = this.chunkAt(c)!;
       words = new Int32Array(chunk.buffer, chunk.byteOffset, chunk.length >> 2);
-      this.#words[c] = words;
+      if (i >= 0) this.#words[i] = words;
     }
     return words;
   }
 
+  #forgetWords(c: number): void {
+    if (c >= this.#wordsBase) this.#words[c - this.#wordsBase] = undefined;
+  }
+
   /** The chunk holding node `index`. */
   chunkOf(index: number): Uint8Array {
-    return this.chunks[Math.floor(index / this.chunkNodes)]!;
+    const c = Math.floor(index / this.chunkNodes);
+    return this.chunks[c] ?? this.#fromRun(c)!;
   }
 
   /** Byte offset of node `index` inside its chunk. */

@@ -11,10 +11,12 @@ import { generateConsistencyProof, generateProof } from '../proof/index.js';
 import { settledLength } from './shape.js';
 import type { ChunkSource, TreeView } from './view.js';
 
-/** The chunk storage of one level as a snapshot sees it. */
+/** The chunk storage of one level as a snapshot sees it (core's `Level`). */
 export interface SnapshotLevel {
-  readonly chunks: readonly Uint8Array[];
+  /** Nodes per chunk. */
   readonly chunkNodes: number;
+  /** Chunk `c` (made on first use for chunks adopted from a store), `undefined` past the last one. */
+  chunkAt(c: number): Uint8Array | undefined;
 }
 
 /** An immutable tree state: proofs are generated from here. */
@@ -83,11 +85,20 @@ export class TreeSnapshot implements TreeView, ChunkSource {
     const full = Math.floor(settledLength(this.size, this.n, level) / chunkNodes);
     const out: Uint8Array[] = [];
     for (let c = 0; c < full; c++) {
-      const chunk = lvl.chunks[c]!;
-      if (chunk.length !== chunkNodes * NODE_SIZE) break;
+      const chunk = lvl.chunkAt(c);
+      if (chunk === undefined || chunk.length !== chunkNodes * NODE_SIZE) break;
       out.push(chunk);
     }
     return out;
+  }
+
+  /** Chunk `c` of {@link settledChunks} (`undefined` past them), without building the list (or the other views). */
+  settledChunkAt(level: number, chunkNodes: number, c: number): Uint8Array | undefined {
+    const lvl = this.#levels[level];
+    if (lvl === undefined || chunkNodes !== lvl.chunkNodes || !Number.isInteger(c) || c < 0) return undefined;
+    if (c >= Math.floor(settledLength(this.size, this.n, level) / chunkNodes)) return undefined;
+    const chunk = lvl.chunkAt(c);
+    return chunk !== undefined && chunk.length === chunkNodes * NODE_SIZE ? chunk : undefined;
   }
 
   /** Node `index` of `level` as a new 32-byte array. */
@@ -105,9 +116,9 @@ export class TreeSnapshot implements TreeView, ChunkSource {
   /** The shared chunk holding node `index` of `level` (a node before the level's last one). */
   #chunkHolding(level: number, index: number): Uint8Array {
     const lvl = this.#levels[level]!;
-    const chunk = lvl.chunks[Math.floor(index / lvl.chunkNodes)]!;
+    const chunk = lvl.chunkAt(Math.floor(index / lvl.chunkNodes));
     // A chunk adopted from a checkpoint store is detached (length 0) once the store is closed.
-    if (chunk.length === 0) throw new RotorTreeError('CLOSED', 'this snapshot reads checkpoint files that were closed');
+    if (chunk === undefined || chunk.length === 0) throw new RotorTreeError('CLOSED', 'this snapshot reads checkpoint files that were closed');
     return chunk;
   }
 

@@ -36,4 +36,43 @@ export interface ChunkSource {
    * fewer (or none) when the store cannot provide them; the rest is read with `readNode`.
    */
   settledChunks(level: number, chunkNodes: number): readonly Uint8Array[];
+  /**
+   * Optional: the same chunks as {@link settledChunks}, as runs of consecutive chunks in larger buffers
+   * (e.g. one per segment extent), so that a restore creates no view per chunk: a level then makes a
+   * chunk's view on its first read. Runs are sorted and tile chunks [0, total) without gap or overlap.
+   */
+  settledRuns?(level: number, chunkNodes: number): readonly ChunkRun[];
+  /**
+   * Optional: chunk `c` of {@link settledChunks} (`undefined` past them) without building the whole list:
+   * a checkpoint writer that needs only the chunks added since the last checkpoint should use it.
+   */
+  settledChunkAt?(level: number, chunkNodes: number, c: number): Uint8Array | undefined;
+  /** Optional: copies nodes `index .. index + count - 1` of `level` into `out` from `outOffset` in bulk. */
+  readNodes?(level: number, index: number, count: number, out: Uint8Array, outOffset: number): void;
+  /**
+   * Optional: where a tree that adopted this source's runs reports its reads of them, so that the
+   * source can bound the memory they keep resident (e.g. mapped pages, which count in the RSS).
+   */
+  readonly residency?: RunResidency;
+}
+
+/**
+ * The residency protocol between a tree and the store whose runs it adopted (see
+ * {@link ChunkSource.residency}). A level reports each chunk view it makes from a run; the store may
+ * then release the runs' resident pages (e.g. `madvise(MADV_DONTNEED)`: the bytes stay readable) and
+ * calls every watcher, whose level drops its chunk views so that later reads are reported again.
+ */
+export interface RunResidency {
+  /** A level made a view of one run chunk (its first read since it adopted the runs or since the last release). */
+  noteChunkRead(): void;
+  /** Calls `forget` after each release (once per distinct function, however often it is registered). */
+  watch(forget: () => void): void;
+}
+
+/** Consecutive whole chunks of one level in one buffer (see {@link ChunkSource.settledRuns}). */
+export interface ChunkRun {
+  /** Index of the first chunk. */
+  readonly firstChunk: number;
+  /** Chunks `firstChunk .. firstChunk + chunkCount - 1`, back to back: chunkCount * chunkNodes * 32 bytes, 4-byte aligned. */
+  readonly bytes: Uint8Array;
 }

@@ -30,8 +30,8 @@ static inline void store_le32(uint8_t *p, uint32_t x) {
 #include "b3_rounds.h"
 
 /* One compression; cv becomes the first half of the output (the next chaining value). */
-static void compress(uint32_t cv[8], const uint8_t block[64], uint32_t block_len, uint64_t counter,
-                     uint32_t flags) {
+void b3_compress_portable(uint32_t cv[8], const uint8_t block[64], uint32_t block_len, uint64_t counter,
+                          uint32_t flags) {
   uint32_t m[16];
   for (int i = 0; i < 16; i++) m[i] = load_le32(block + 4 * i);
   uint32_t v[16] = {cv[0],     cv[1],     cv[2],     cv[3],     cv[4],     cv[5],
@@ -61,9 +61,9 @@ void b3_lanes_scalar(const uint8_t *const *inputs, size_t nblocks, size_t last_l
     if (last && last_len < B3_BLOCK_LEN) {
       uint8_t pad[B3_BLOCK_LEN] = {0};
       if (last_len > 0) memcpy(pad, in + b * B3_BLOCK_LEN, last_len);
-      compress(cv, pad, (uint32_t)last_len, counter, flags);
+      b3_compress_portable(cv, pad, (uint32_t)last_len, counter, flags);
     } else {
-      compress(cv, in + b * B3_BLOCK_LEN, B3_BLOCK_LEN, counter, flags);
+      b3_compress_portable(cv, in + b * B3_BLOCK_LEN, B3_BLOCK_LEN, counter, flags);
     }
   }
   for (int i = 0; i < 8; i++) store_le32(out + 4 * i, cv[i]);
@@ -100,12 +100,51 @@ static void chunk_shape(size_t len, size_t *nblocks, size_t *last_len) {
   *last_len = len - (n - 1) * B3_BLOCK_LEN;
 }
 
-static void parent_cv(const uint8_t left[32], const uint8_t right[32], uint8_t flags, uint8_t out[32]) {
+b3_compress_fn b3_compress_for(b3_level level) {
+#if defined(B3_X86)
+  static int has_vl = -1;
+  if (level >= B3_AVX512) {
+    if (has_vl < 0) {
+      __builtin_cpu_init();
+      has_vl = __builtin_cpu_supports("avx512vl") ? 1 : 0;
+    }
+    return has_vl ? b3_compress_avx512 : b3_compress_sse41;
+  }
+  if (level >= B3_SSE41) return b3_compress_sse41;
+#else
+  (void)level;
+#endif
+  return b3_compress_portable;
+}
+
+void b3_chunk_one(b3_compress_fn compress, const uint8_t *input, size_t len, uint64_t counter, uint8_t flags_end,
+                  uint8_t out[32]) {
+  size_t nblocks, last_len;
+  chunk_shape(len, &nblocks, &last_len);
+  uint32_t cv[8];
+  memcpy(cv, b3_iv, sizeof cv);
+  for (size_t b = 0; b + 1 < nblocks; b++)
+    compress(cv, input + b * B3_BLOCK_LEN, B3_BLOCK_LEN, counter, b == 0 ? B3_CHUNK_START : 0);
+  const uint8_t *last = input + (nblocks - 1) * B3_BLOCK_LEN;
+  uint8_t pad[B3_BLOCK_LEN];
+  if (last_len < B3_BLOCK_LEN) {
+    memset(pad, 0, sizeof pad);
+    if (last_len > 0) memcpy(pad, last, last_len);
+    last = pad;
+  }
+  compress(cv, last, (uint32_t)last_len, counter, (nblocks == 1 ? B3_CHUNK_START : 0) | flags_end);
+  for (int i = 0; i < 8; i++) store_le32(out + 4 * i, cv[i]);
+}
+
+static void parent_cv(b3_compress_fn compress, const uint8_t left[32], const uint8_t right[32], uint8_t flags,
+                      uint8_t out[32]) {
   uint8_t block[64];
   memcpy(block, left, 32);
   memcpy(block + 32, right, 32);
-  const uint8_t *p = block;
-  b3_lanes_scalar(&p, 1, B3_BLOCK_LEN, 0, 0, flags, 0, out);
+  uint32_t cv[8];
+  memcpy(cv, b3_iv, sizeof cv);
+  compress(cv, block, B3_BLOCK_LEN, 0, flags);
+  for (int i = 0; i < 8; i++) store_le32(out + 4 * i, cv[i]);
 }
 
 /* Largest stack a 2^64-byte message can need is 54 entries. */
@@ -121,12 +160,12 @@ typedef struct {
  * chunks completed so far. Merging only while total is even keeps every subtree on the stack
  * complete, and never merges the root before the last chunk is known.
  */
-static void push_chunk_cv(cv_stack *st, const uint8_t cv[32], uint64_t total) {
+static void push_chunk_cv(b3_compress_fn compress, cv_stack *st, const uint8_t cv[32], uint64_t total) {
   uint8_t cur[32];
   memcpy(cur, cv, 32);
   while ((total & 1) == 0) {
     st->depth--;
-    parent_cv(st->cv[st->depth], cur, B3_PARENT, cur);
+    parent_cv(compress, st->cv[st->depth], cur, B3_PARENT, cur);
     total >>= 1;
   }
   memcpy(st->cv[st->depth++], cur, 32);
@@ -134,6 +173,7 @@ static void push_chunk_cv(cv_stack *st, const uint8_t cv[32], uint64_t total) {
 
 /* A message longer than one chunk: chunks go through the lanes, parents one at a time. */
 static void hash_long(b3_level level, const uint8_t *msg, size_t len, uint8_t out[32]) {
+  const b3_compress_fn compress = b3_compress_for(level);
   cv_stack st;
   st.depth = 0;
   uint8_t cvs[16 * 32];
@@ -145,18 +185,15 @@ static void hash_long(b3_level level, const uint8_t *msg, size_t len, uint8_t ou
     while (nfull - c >= w) {
       for (size_t l = 0; l < w; l++) ptrs[l] = msg + (c + l) * B3_CHUNK_LEN;
       lanes_fns[lv](ptrs, B3_CHUNK_LEN / B3_BLOCK_LEN, B3_BLOCK_LEN, c, 1, B3_CHUNK_START, B3_CHUNK_END, cvs);
-      for (size_t l = 0; l < w; l++) push_chunk_cv(&st, cvs + 32 * l, c + l + 1);
+      for (size_t l = 0; l < w; l++) push_chunk_cv(compress, &st, cvs + 32 * l, c + l + 1);
       c += w;
     }
   }
-  size_t nblocks, last_len;
-  chunk_shape(len - nfull * B3_CHUNK_LEN, &nblocks, &last_len);
   uint8_t cur[32];
-  ptrs[0] = msg + nfull * B3_CHUNK_LEN;
-  b3_lanes_scalar(ptrs, nblocks, last_len, nfull, 0, B3_CHUNK_START, B3_CHUNK_END, cur);
+  b3_chunk_one(compress, msg + nfull * B3_CHUNK_LEN, len - nfull * B3_CHUNK_LEN, nfull, B3_CHUNK_END, cur);
   while (st.depth > 0) {
     st.depth--;
-    parent_cv(st.cv[st.depth], cur, st.depth == 0 ? B3_PARENT | B3_ROOT : B3_PARENT, cur);
+    parent_cv(compress, st.cv[st.depth], cur, st.depth == 0 ? B3_PARENT | B3_ROOT : B3_PARENT, cur);
   }
   memcpy(out, cur, 32);
 }
@@ -166,9 +203,7 @@ void b3_hash_one(b3_level level, const uint8_t *input, size_t len, uint8_t out[3
     hash_long(level, input, len, out);
     return;
   }
-  size_t nblocks, last_len;
-  chunk_shape(len, &nblocks, &last_len);
-  b3_lanes_scalar(&input, nblocks, last_len, 0, 0, B3_CHUNK_START, B3_CHUNK_END | B3_ROOT, out);
+  b3_chunk_one(b3_compress_for(level), input, len, 0, B3_CHUNK_END | B3_ROOT, out);
 }
 
 void b3_hash_many(b3_level level, const uint8_t *input, size_t msg_len, size_t count, uint8_t *out) {
@@ -197,8 +232,6 @@ void b3_hash_many(b3_level level, const uint8_t *input, size_t msg_len, size_t c
     memcpy(out + 32 * i, tmp, 32 * (count - i));
     i = count;
   }
-  for (; i < count; i++) {
-    ptrs[0] = input + i * msg_len;
-    b3_lanes_scalar(ptrs, nblocks, last_len, 0, 0, B3_CHUNK_START, B3_CHUNK_END | B3_ROOT, out + 32 * i);
-  }
+  const b3_compress_fn compress = b3_compress_for(level);
+  for (; i < count; i++) b3_chunk_one(compress, input + i * msg_len, msg_len, 0, B3_CHUNK_END | B3_ROOT, out + 32 * i);
 }

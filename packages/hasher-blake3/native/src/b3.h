@@ -46,6 +46,29 @@ void b3_lanes_avx512(const uint8_t *const *inputs, size_t nblocks, size_t last_l
                      unsigned counter_step, uint8_t flags_start, uint8_t flags_end, uint8_t *out);
 #endif
 
+/*
+ * One compression of one block: cv (8 words, in and out) becomes the next chaining value.
+ * block_len is the number of message bytes in block (the rest is zero padding).
+ */
+typedef void (*b3_compress_fn)(uint32_t cv[8], const uint8_t block[64], uint32_t block_len, uint64_t counter,
+                               uint32_t flags);
+void b3_compress_portable(uint32_t cv[8], const uint8_t block[64], uint32_t block_len, uint64_t counter,
+                          uint32_t flags);
+#if defined(B3_X86)
+/* The state as 4 rows in 4 xmm registers (b3_one.c); the AVX-512 one needs AVX-512VL. */
+void b3_compress_sse41(uint32_t cv[8], const uint8_t block[64], uint32_t block_len, uint64_t counter, uint32_t flags);
+void b3_compress_avx512(uint32_t cv[8], const uint8_t block[64], uint32_t block_len, uint64_t counter, uint32_t flags);
+#endif
+/* The fastest one-lane compression of a level (all give identical bytes). */
+b3_compress_fn b3_compress_for(b3_level level);
+
+/*
+ * The chaining value (or, with B3_ROOT in flags_end, the digest) of one chunk of len <= 1024
+ * bytes with chunk counter counter, one block at a time.
+ */
+void b3_chunk_one(b3_compress_fn compress, const uint8_t *input, size_t len, uint64_t counter, uint8_t flags_end,
+                  uint8_t out[32]);
+
 /* Lanes of a level (1, 4, 8, 16). */
 size_t b3_level_width(b3_level level);
 /* Short name of a level: "scalar", "sse41", "avx2", "avx512". */

@@ -14,7 +14,10 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include <stdlib.h>
+
 #include "b3.h"
+#include "b3_path.h"
 
 static const b3_level level_ids[B3_LEVELS] = {B3_SCALAR, B3_SSE41, B3_AVX2, B3_AVX512};
 static b3_level best_level;
@@ -161,6 +164,126 @@ static napi_value hash_path(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* A bound path kernel: the tree's scratch buffers, kept alive by references, and the prefix cache. */
+typedef struct {
+  b3_path path;
+  uint8_t *groups;
+  const int32_t *digits;
+  napi_ref groups_ref;
+  napi_ref digits_ref;
+} path_binding;
+
+static void path_binding_free(napi_env env, void *data, void *hint) {
+  (void)hint;
+  path_binding *b = data;
+  if (b->groups_ref != NULL) napi_delete_reference(env, b->groups_ref);
+  if (b->digits_ref != NULL) napi_delete_reference(env, b->digits_ref);
+  b3_path_free(&b->path);
+  free(b);
+}
+
+/* True unless the ArrayBuffer behind ref was detached (its memory may then be gone). */
+static bool still_attached(napi_env env, napi_ref ref) {
+  napi_value buffer;
+  bool detached = true;
+  if (napi_get_reference_value(env, ref, &buffer) != napi_ok || buffer == NULL) return false;
+  return napi_is_detached_arraybuffer(env, buffer, &detached) == napi_ok && !detached;
+}
+
+/* run(levels): see b3_path_run. Every digit that is read is checked first. */
+static napi_value path_run(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value arg;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, &arg, NULL, &data) != napi_ok) return NULL;
+  if (argc < 1) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "the path kernel takes (levels)");
+    return NULL;
+  }
+  path_binding *b = data;
+  size_t levels;
+  if (!get_index(env, arg, "levels", &levels)) return NULL;
+  if (levels > b->path.max_levels) {
+    range_error(env, "levels exceeds the bound maxLevels");
+    return NULL;
+  }
+  if (!still_attached(env, b->groups_ref) || !still_attached(env, b->digits_ref)) {
+    napi_throw_error(env, "ERR_INVALID_STATE", "a buffer bound to the path kernel was detached");
+    return NULL;
+  }
+  for (size_t k = 0; k <= levels; k++) {
+    const int32_t d = b->digits[k];
+    if (d < 0 || (size_t)d >= b->path.width) {
+      range_error(env, "digits[k] must be in 0..width-1 for k <= levels");
+      return NULL;
+    }
+  }
+  b3_path_run(&b->path, b->groups, b->digits, levels);
+  return NULL;
+}
+
+/* bindPath(groups, width, digits, maxLevels): a path kernel bound to these buffers (see kernel.ts). */
+static napi_value bind_path(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return NULL;
+  if (argc < 4) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "bindPath takes 4 arguments");
+    return NULL;
+  }
+  uint8_t *groups;
+  size_t groups_len, width, max_levels;
+  if (!get_bytes(env, argv[0], "groups", &groups, &groups_len) || !get_index(env, argv[1], "width", &width)) return NULL;
+  napi_typedarray_type type;
+  void *digits_ptr = NULL;
+  size_t digits_len = 0;
+  napi_value groups_buffer, digits_buffer;
+  if (napi_get_typedarray_info(env, argv[0], &type, NULL, NULL, &groups_buffer, NULL) != napi_ok) return NULL;
+  if (napi_get_typedarray_info(env, argv[2], &type, &digits_len, &digits_ptr, &digits_buffer, NULL) != napi_ok ||
+      type != napi_int32_array) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "digits must be an Int32Array");
+    return NULL;
+  }
+  if (!get_index(env, argv[3], "maxLevels", &max_levels)) return NULL;
+  if (width < 1 || width > 256) {
+    range_error(env, "width must be 1..256");
+    return NULL;
+  }
+  if (max_levels > 64) {
+    range_error(env, "maxLevels must be at most 64");
+    return NULL;
+  }
+  if (!fits(groups_len, 0, width * B3_OUT_LEN, max_levels + 1)) {
+    range_error(env, "groups is too short for maxLevels + 1 groups of width nodes");
+    return NULL;
+  }
+  if (digits_len < max_levels + 1) {
+    range_error(env, "digits is shorter than maxLevels + 1");
+    return NULL;
+  }
+  path_binding *b = calloc(1, sizeof *b);
+  if (b == NULL || !b3_path_init(&b->path, *(const b3_level *)data, width, max_levels)) {
+    if (b != NULL) b3_path_free(&b->path);
+    free(b);
+    napi_throw_error(env, "ERR_MEMORY", "out of memory");
+    return NULL;
+  }
+  b->groups = groups;
+  b->digits = digits_ptr;
+  napi_value fn;
+  /* References to the ArrayBuffers: they keep the memory alive, and tell when it was detached. */
+  if (napi_create_reference(env, groups_buffer, 1, &b->groups_ref) != napi_ok ||
+      napi_create_reference(env, digits_buffer, 1, &b->digits_ref) != napi_ok ||
+      napi_create_function(env, "pathKernel", NAPI_AUTO_LENGTH, path_run, b, &fn) != napi_ok ||
+      napi_add_finalizer(env, fn, b, path_binding_free, NULL, NULL) != napi_ok) {
+    path_binding_free(env, b, NULL);
+    napi_throw_error(env, "ERR_NAPI", "internal N-API call failed");
+    return NULL;
+  }
+  return fn;
+}
+
 static bool set_string(napi_env env, napi_value obj, const char *key, const char *value) {
   napi_value s;
   CHECK_NAPI(env, napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &s));
@@ -200,7 +323,8 @@ static napi_value create_kernel(napi_env env, napi_callback_info info) {
   void *data = (void *)&level_ids[found];
   if (napi_create_object(env, &obj) != napi_ok || !set_string(env, obj, "backend", "native") ||
       !set_string(env, obj, "simd", b3_level_name((b3_level)found)) ||
-      !set_function(env, obj, "hashMany", hash_many, data) || !set_function(env, obj, "hashPath", hash_path, data))
+      !set_function(env, obj, "hashMany", hash_many, data) || !set_function(env, obj, "hashPath", hash_path, data) ||
+      !set_function(env, obj, "bindPath", bind_path, data))
     return NULL;
   return obj;
 }

@@ -16,6 +16,14 @@ export type { NativeSimdLevel } from '../api.js';
 export interface NativeBlake3Kernel extends Blake3Kernel {
   readonly backend: 'native';
   readonly simd: NativeSimdLevel;
+  /**
+   * The bound path kernel (`Hasher.bindPath`): keeps the two buffers' memory for its lifetime (they
+   * must not be transferred; a detached one makes each call throw) and caches, per level, the
+   * chaining value of the group's leading sibling-only blocks, checked against the bytes on every use.
+   * Throws `TypeError`/`RangeError` for bad arguments; `run(levels)` throws `RangeError` when `levels`
+   * exceeds `maxLevels` or a digit read is outside 0..width-1, before writing anything.
+   */
+  bindPath(groups: Uint8Array, width: number, digits: Int32Array, maxLevels: number): (levels: number) => void;
 }
 
 /** Options of {@link loadNativeKernel}. */

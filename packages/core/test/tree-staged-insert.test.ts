@@ -1,0 +1,128 @@
+/**
+ * LeanIMT.insertManyStaged (the engine's write-ahead path): the leaves are stored in slices and
+ * handed out as views before hashing; the result equals insertMany, the views hold exactly the batch
+ * and never change afterwards, and a throw from the callback or the hasher leaves the tree unchanged.
+ */
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { Hasher } from '../src/hasher.js';
+import { hasherFromGroupFunction } from '../src/hasher.js';
+import { LeanIMT } from '../src/tree/lean-imt.js';
+
+/** A cheap, order-sensitive stand-in for a hash (these tests are about storage, not hashing). */
+const mixHasher: Hasher = hasherFromGroupFunction('mix', (input, inOffset, count, out, outOffset) => {
+  for (let j = 0; j < 32; j++) {
+    let x = count * 131 + j;
+    for (let c = 0; c < count; c++) x = (Math.imul(x, 31) + input[inOffset + c * 32 + j]! + c) | 0;
+    out[outOffset + j] = x & 0xff;
+  }
+});
+
+function flatLeaves(count: number, from: number): Uint8Array {
+  const flat = new Uint8Array(count * 32);
+  const view = new DataView(flat.buffer);
+  for (let i = 0; i < count; i++) {
+    view.setUint32(i * 32, from + i + 1, true);
+    view.setUint32(i * 32 + 28, (from + i) * 2654435761, true);
+  }
+  return flat;
+}
+
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** Byte equality (expect's deep equality walks big arrays element by element: too slow here). */
+function same(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+const tree = (n = 4) => new LeanIMT({ hasher: mixHasher, n, maxDepth: 24 });
+
+describe('LeanIMT.insertManyStaged', () => {
+  it('equals insertMany; its views hold the batch, in slices, and keep their bytes through later inserts', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 9 }),
+        fc.array(fc.oneof(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 30_000, max: 80_000 })), { minLength: 1, maxLength: 4 }),
+        (n, batches) => {
+          const staged = tree(n);
+          const model = tree(n);
+          const handed: { views: Uint8Array[]; bytes: Uint8Array }[] = [];
+          let size = 0;
+          for (const count of batches) {
+            const flat = flatLeaves(count, size);
+            const calls: { views: readonly Uint8Array[]; last: boolean }[] = [];
+            const input = flat.slice();
+            const root = staged.insertManyStaged(input, (views, last) => calls.push({ views, last }));
+            input.fill(0xff); // the caller reuses its buffer: the views are the tree's own bytes
+            expect(root).toEqual(model.insertMany(flat));
+            // One call per slice of at most 32768 leaves, only the last one marked last.
+            expect(calls.length).toBe(Math.ceil(count / 32_768));
+            expect(calls.map((c) => c.last)).toEqual(calls.map((_, i) => i === calls.length - 1));
+            const views = calls.flatMap((c) => [...c.views]);
+            expect(same(concat(views), flat)).toBe(true);
+            handed.push({ views, bytes: flat });
+            staged.insert(flatLeaves(1, 1_000_000 + size)); // a later single insert (may grow a short chunk)
+            model.insert(flatLeaves(1, 1_000_000 + size));
+            size += count + 1;
+          }
+          for (const h of handed) expect(same(concat(h.views), h.bytes)).toBe(true);
+          expect(staged.size).toBe(size);
+        },
+      ),
+      { numRuns: 12 },
+    );
+  });
+
+  it('is atomic when the callback throws at any slice, or the hasher throws after storing', () => {
+    const base = flatLeaves(5, 0);
+    const batch = flatLeaves(70_000, 5); // three slices
+    for (const failAt of [0, 1, 2]) {
+      const t = tree();
+      t.insertMany(base);
+      const before = t.root;
+      let calls = 0;
+      expect(() =>
+        t.insertManyStaged(batch, () => {
+          if (calls++ === failAt) throw new Error('refused');
+        }),
+      ).toThrow('refused');
+      expect(t.size).toBe(5);
+      expect(t.root).toEqual(before);
+      // Still usable, and equal to a tree that never saw the failed batch.
+      const model = tree();
+      model.insertMany(base);
+      expect(t.insertMany(flatLeaves(40, 5))).toEqual(model.insertMany(flatLeaves(40, 5)));
+    }
+
+    let armed = false;
+    const flaky: Hasher = {
+      id: 'mix',
+      hashGroup: (...args) => {
+        if (armed) throw new Error('hasher failure');
+        mixHasher.hashGroup(...args);
+      },
+      hashGroups: (...args) => {
+        if (armed) throw new Error('hasher failure');
+        mixHasher.hashGroups(...args);
+      },
+    };
+    const t = new LeanIMT({ hasher: flaky, n: 4, maxDepth: 16 });
+    t.insertMany(base);
+    const before = t.root;
+    let stored = 0;
+    armed = true;
+    expect(() => t.insertManyStaged(batch, (views) => (stored += views.reduce((s, v) => s + v.length, 0)))).toThrow('hasher failure');
+    armed = false;
+    expect(stored).toBe(batch.length); // everything was stored (and handed out) before hashing
+    expect(t.size).toBe(5);
+    expect(t.root).toEqual(before);
+  });
+});
