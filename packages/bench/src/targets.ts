@@ -23,6 +23,7 @@ export const TARGETS: readonly Target[] = [
   { metric: 'proof.generate', label: 'proof generation (1M leaves, N=4)', unit: 'µs', goal: 1, better: 'lower', rust: 0.67 },
   { metric: 'proof.verify', label: 'proof verification (1M leaves, N=4)', unit: 'µs', goal: 2, better: 'lower', rust: 1.8 },
   { metric: 'durable.singles', label: 'durable single inserts, tokens awaited at the end', unit: 'M/s', goal: 1, better: 'higher', rust: 0.064 },
+  { metric: 'durable.singlesRoots', label: '  same, each insert\'s root read right after it', unit: 'M/s', goal: 1, better: 'higher' },
   { metric: 'durable.ratio', label: 'insertDurable latency / raw write+fdatasync', unit: 'x', goal: 1.5, better: 'lower' },
   { metric: 'durable.bulk', label: 'insertMany of 1M + flush', unit: 'M leaves/s', goal: 30, better: 'higher', rust: 20 },
   { metric: 'replay.100k', label: 'open + WAL replay of 100k single inserts', unit: 'ms', goal: 10, better: 'lower', rust: 5.4 },

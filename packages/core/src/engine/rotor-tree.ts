@@ -180,14 +180,23 @@ export class RotorTree<N extends number = number, D extends number = number> {
   }
 
   /**
-   * Appends one leaf (32 bytes, stored as given) and buffers one WAL record. Returns the new root
-   * and the record's durability token at once (the result is itself the token).
+   * Appends one leaf (32 bytes, stored as given) and buffers one WAL record. Returns at once the
+   * result, which is also the record's durability token. Its `root` is computed when first read:
+   * hashing waits until something needs the upper levels (a result's `root`, {@link root}, a
+   * snapshot, a batch, a checkpoint), then covers every insert since in one pass, so a stream of
+   * inserts whose roots are not read costs about what one `insertMany` of them costs. Reading
+   * `root` right after each insert costs one path hash per insert, as before; reading it later
+   * recomputes that insert's root from the nodes that have not changed since (one group hash per level).
    * Throws `INVALID_NODE`, `MAX_DEPTH_EXCEEDED` (nothing changed), `POISONED` or `CLOSED`.
    */
   insert(leaf: Uint8Array): InsertResult {
     this.#assertWritable();
-    const root = this.#tree.insert(leaf);
-    return this.#commit(leaf, 1, root);
+    // The leaf is stored and logged now; the levels above it are hashed when something needs them
+    // (this result's root, `root`, a snapshot, a batch...), in one pass for all inserts since.
+    this.#tree.append(leaf);
+    const seq = this.#append(leaf);
+    this.#counted(1);
+    return new InsertReceipt(undefined, seq, this.#lane, this.#tree, this.#tree.size);
   }
 
   /**

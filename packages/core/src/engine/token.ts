@@ -17,12 +17,21 @@ export interface DurabilityToken {
   wait(): Promise<void>;
 }
 
-/** What `insert`/`insertMany` return: the new root at once, and the token of the WAL record. */
+/** What `insert`/`insertMany` return: the new root, and the token of the WAL record. */
 export interface InsertResult {
-  /** The root after this insert (a copy). */
+  /**
+   * The root after this insert (a copy the caller owns). For a single `insert` it is computed when
+   * first read (see `RotorTree.insert`); reading it may then throw what the hasher throws, or
+   * `CLOSED` once the tree's mapped checkpoint files are closed.
+   */
   readonly root: Uint8Array;
   /** When the insert is durable. */
   readonly token: DurabilityToken;
+}
+
+/** A tree that can tell the root it had at an earlier size (see `LeanIMT.rootAt`). */
+export interface RootHistory {
+  rootAt(size: number): Uint8Array;
 }
 
 /**
@@ -31,14 +40,23 @@ export interface InsertResult {
  * @internal Built by the engine.
  */
 export class InsertReceipt implements InsertResult, DurabilityToken {
-  readonly root: Uint8Array;
   readonly seq: number;
   readonly #lane: FlushLane;
+  #root: Uint8Array | undefined;
+  /** Where a root not given at construction is computed: the tree, as of `#size` leaves. */
+  readonly #tree: RootHistory | undefined;
+  readonly #size: number;
 
-  constructor(root: Uint8Array, seq: number, lane: FlushLane) {
-    this.root = root;
+  constructor(root: Uint8Array | undefined, seq: number, lane: FlushLane, tree?: RootHistory, size = 0) {
+    this.#root = root;
     this.seq = seq;
     this.#lane = lane;
+    this.#tree = tree;
+    this.#size = size;
+  }
+
+  get root(): Uint8Array {
+    return (this.#root ??= this.#tree!.rootAt(this.#size));
   }
 
   /** This object: it is the token. */

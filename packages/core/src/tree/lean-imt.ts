@@ -42,6 +42,14 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   /** Length of each level 0..maxDepth. */
   readonly #lens: number[];
   #depth = 0;
+  /**
+   * Leaves the upper levels (and depth, path counters) account for. Below `size` after
+   * {@link append}: the levels above 0 are then brought up to date in one pass by {@link #settle},
+   * which every method reading or changing them calls first.
+   */
+  #hashed = 0;
+  /** A leaf being hashed by {@link #settle}. */
+  readonly #leafScratch = new Uint8Array(NODE_SIZE);
   // The position of the next leaf's path, per level k: its node index floor(size / n^k), that index's
   // digit in base n (its position in its group), and its chunk and place in that chunk. Kept as
   // counters so that a single insert does no division (a float division and modulo cost more than the
@@ -103,22 +111,26 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
 
   /** 0 for 0 or 1 leaves, else ceil(log_n(size)). */
   get depth(): number {
+    this.#settle();
     return this.#depth;
   }
 
   /** The root (a copy), or `undefined` while the tree is empty. */
   get root(): Uint8Array | undefined {
     if (this.size === 0) return undefined;
+    this.#settle();
     return this.getNode(this.#depth, 0);
   }
 
   /** Number of nodes at `level` (0 = leaves); 0 above the root or past maxDepth. */
   levelLength(level: number): number {
+    if (level !== 0) this.#settle();
     return this.#lens[level] ?? 0;
   }
 
   /** Copies node `index` of `level` into `out[outOffset..+32]`. Throws `INDEX_OUT_OF_RANGE`. */
   readNode(level: number, index: number, out: Uint8Array, outOffset: number): void {
+    if (level !== 0) this.#settle();
     this.#checkIndex(level, index);
     const lvl = this.#levels[level]!;
     copyNode(lvl.chunkOf(index), lvl.offsetOf(index), out, outOffset);
@@ -137,10 +149,19 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    */
   insert(leaf: Uint8Array): Uint8Array {
     assertNode(leaf);
-    const index = this.#lens[0]!;
-    if (index >= this.capacity) {
+    this.#settle();
+    if (this.#lens[0]! >= this.capacity) {
       throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the tree is full: n=${this.n}, maxDepth=${this.maxDepth}`);
     }
+    return this.#insertPath(leaf, true)!;
+  }
+
+  /**
+   * Adds `leaf` at index `size` (room checked by the caller; upper levels up to date) by hashing its
+   * path: the root (a copy) if `wantRoot`. Atomic: a hasher error changes nothing.
+   */
+  #insertPath(leaf: Uint8Array, wantRoot: boolean): Uint8Array | undefined {
+    const index = this.#lens[0]!;
     const levels = this.#levels;
     const newDepth = index + 1 > this.#depthCapacity ? this.#depth + 1 : this.#depth;
     const digits = this.#digits;
@@ -223,7 +244,9 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#lens[k + 1] = idx + 1;
     }
     this.#setDepth(newDepth);
+    this.#hashed = index + 1;
     this.#advancePath();
+    if (!wantRoot) return undefined;
     if (newDepth === 0) return leaf.slice();
     const rootAt = (srcBase + (newDepth - 1) * stride) * 4; // digits[newDepth] is 0: the root is alone
     return (bound !== null ? this.#groups! : this.#pathOut).slice(rootAt, rootAt + NODE_SIZE);
@@ -253,6 +276,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   }
 
   #insertMany(flat: Uint8Array, onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined): Uint8Array {
+    this.#settle();
     const count = flat.length / NODE_SIZE;
     const oldSize = this.size;
     if (oldSize + count > this.capacity) {
@@ -288,9 +312,94 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#restoreTail(saved);
       throw err;
     } finally {
+      this.#hashed = this.size;
       this.#resetPath();
     }
     return this.getNode(this.#depth, 0);
+  }
+
+  /**
+   * Appends one leaf (32 bytes, stored as given) without hashing: the levels above the leaves are
+   * brought up to date by the next call that needs them (`root`, `depth`, a read above level 0,
+   * `insert`, `insertMany`, `snapshot`, {@link rootAt}), in one pass for every leaf appended since,
+   * which costs about what `insertMany` of those leaves costs. A hasher error then surfaces from that
+   * call (and the next one retries). Throws `INVALID_NODE` or `MAX_DEPTH_EXCEEDED` (nothing changed).
+   */
+  append(leaf: Uint8Array): void {
+    assertNode(leaf);
+    const index = this.#lens[0]!;
+    if (index >= this.capacity) {
+      throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the tree is full: n=${this.n}, maxDepth=${this.maxDepth}`);
+    }
+    const leaves = this.#levels[0]!;
+    if (index >= leaves.capacity) leaves.reserve(index + 1);
+    const cn = leaves.chunkNodes;
+    const c = Math.floor(index / cn);
+    copyNode(leaf, 0, leaves.chunks[c]!, (index - c * cn) * NODE_SIZE);
+    this.#lens[0] = index + 1;
+  }
+
+  /**
+   * The root the tree had when it held its first `size` leaves (1 <= size <= this.size), recomputed
+   * from the nodes that have not changed since: at most one group hash per level.
+   * Throws `INDEX_OUT_OF_RANGE` for another size.
+   */
+  rootAt(size: number): Uint8Array {
+    if (!Number.isInteger(size) || size < 1 || size > this.size) {
+      throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no root at size ${size} (the tree holds ${this.size} leaves)`);
+    }
+    this.#settle();
+    if (size === this.size) return this.getNode(this.#depth, 0);
+    // The right edge at `size`: on each level, the nodes left of the last one covered only leaves
+    // below `size` and are the same now; the last one is recomputed from its group.
+    const n = this.n;
+    const group = this.#group;
+    const last = this.getNode(0, size - 1);
+    let len = size;
+    for (let k = 0; len > 1; k++) {
+      const p = Math.floor((len - 1) / n);
+      const first = p * n;
+      const count = len - first;
+      if (count > 1) {
+        const level = this.#levels[k]!;
+        for (let i = 0; i < count - 1; i++) copyNode(level.chunkOf(first + i), level.offsetOf(first + i), group, i * NODE_SIZE);
+        copyNode(last, 0, group, (count - 1) * NODE_SIZE);
+        this.hasher.hashGroup(group, 0, count, last, 0);
+      }
+      len = p + 1;
+    }
+    return last;
+  }
+
+  /** Hashes the leaves appended since the upper levels were last up to date (see {@link append}). */
+  #settle(): void {
+    const from = this.#hashed;
+    const size = this.#lens[0]!;
+    if (from === size) return;
+    if (size - from <= SETTLE_BY_PATH) {
+      // A few leaves: hash each one's path, as insert does (the batch pass costs a hasher call per level).
+      const leaves = this.#levels[0]!;
+      const leaf = this.#leafScratch;
+      try {
+        for (let i = from; i < size; i++) {
+          copyNode(leaves.chunkOf(i), leaves.offsetOf(i), leaf, 0);
+          this.#lens[0] = i;
+          this.#insertPath(leaf, false);
+        }
+      } finally {
+        this.#lens[0] = size;
+      }
+      return;
+    }
+    let first = from;
+    let k = 0;
+    while (this.#lens[k]! > 1) {
+      first = this.#recomputeParents(k, Math.floor(first / this.n));
+      k++;
+    }
+    this.#setDepth(k);
+    this.#hashed = this.#lens[0]!;
+    this.#resetPath();
   }
 
   /**
@@ -362,6 +471,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#lens[k] = len;
     }
     this.#setDepth(depth);
+    this.#hashed = size;
     this.#resetPath();
   }
 
@@ -372,6 +482,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    * The views must stay readable as long as this tree and its snapshots are used.
    */
   adoptSettled(source: ChunkSource, pinAboveLevel: number): void {
+    this.#settle();
     let settled = this.size;
     for (let k = 0; k <= this.#depth && k < pinAboveLevel; k++, settled = Math.floor(settled / this.n)) {
       const level = this.#levels[k]!;
@@ -391,6 +502,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
 
   /** An immutable view of the current state, O(depth); later inserts never change it. */
   snapshot(): TreeSnapshot {
+    this.#settle();
     const depth = this.#depth;
     const lens = this.#lens.slice(0, depth + 1);
     const lastNodes = new Uint8Array((depth + 1) * NODE_SIZE);
@@ -544,6 +656,9 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     }
   }
 }
+
+/** Pending appended leaves up to which {@link LeanIMT} catches up one path at a time, not by a batch pass. */
+const SETTLE_BY_PATH = 2;
 
 /** Leaves stored per slice by {@link LeanIMT.insertManyStaged} (1 MiB). */
 const STORE_SLICE_NODES = 32_768;
