@@ -301,13 +301,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
         }
       }
       this.#lens[0] = oldSize + count;
-      let first = oldSize;
-      let k = 0;
-      while (this.#lens[k]! > 1) {
-        first = this.#recomputeParents(k, Math.floor(first / this.n));
-        k++;
-      }
-      this.#setDepth(k);
+      this.#hashUpFrom(oldSize);
     } catch (err) {
       this.#restoreTail(saved);
       throw err;
@@ -391,13 +385,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       }
       return;
     }
-    let first = from;
-    let k = 0;
-    while (this.#lens[k]! > 1) {
-      first = this.#recomputeParents(k, Math.floor(first / this.n));
-      k++;
-    }
-    this.#setDepth(k);
+    this.#hashUpFrom(from);
     this.#hashed = this.#lens[0]!;
     this.#resetPath();
   }
@@ -517,6 +505,16 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       lens,
       lastNodes,
     );
+  }
+
+  /** Recomputes every level above the leaves from leaf `first` on (the levels below hold the new leaves), and the depth. */
+  #hashUpFrom(first: number): void {
+    let k = 0;
+    while (this.#lens[k]! > 1) {
+      first = this.#recomputeParents(k, Math.floor(first / this.n));
+      k++;
+    }
+    this.#setDepth(k);
   }
 
   /**
