@@ -5,7 +5,7 @@
  * @module
  */
 import type { ChunkRun, ChunkSource, RunResidency, TreeView } from '@rotortree/core';
-import { NODE_SIZE, RotorTreeError, depthForSize, levelLengthFor } from '@rotortree/core';
+import { NODE_SIZE, RotorTreeError, depthForSize, levelLengthFor, runHoldingChunk } from '@rotortree/core';
 
 /**
  * One level of a checkpoint in the in-memory tree's chunk layout (core's `Level`): node `i` is in
@@ -202,16 +202,7 @@ export class CheckpointView implements TreeView, ChunkSource {
 
   /** The run holding node `index` of `level` (an index below the level's tail). */
   #runHolding(level: number, index: number): ChunkRun {
-    const runs = this.#runs[level]!;
-    const c = Math.floor(index / this.#chunkNodes);
-    let lo = 0;
-    let hi = runs.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (runs[mid]!.firstChunk <= c) lo = mid;
-      else hi = mid - 1;
-    }
-    return runs[lo]!;
+    return runHoldingChunk(this.#runs[level]!, Math.floor(index / this.#chunkNodes))!;
   }
 
   #check(level: number, index: number, count: number): void {

@@ -13,6 +13,7 @@ export type { LeanIMTOptions } from './tree/lean-imt.js';
 export { TreeSnapshot } from './tree/snapshot.js';
 export type { SnapshotLevel } from './tree/snapshot.js';
 export type { ChunkRun, ChunkSource, RunResidency, TreeView } from './tree/view.js';
+export { runHoldingChunk } from './tree/view.js';
 export { chunkNodesFor } from './tree/level.js';
 export { depthForSize, levelLengthFor, capacityFor } from './tree/shape.js';
 export * from './proof/index.js';

@@ -9,30 +9,10 @@ import { memoryWal } from '../src/persistence/memory-wal.js';
 import { MemoryDisk } from '../src/persistence/memory-disk.js';
 import type { ImmutableRecordWriter, Wal } from '../src/persistence/wal.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
-import type { Hasher } from '../src/hasher.js';
-import { hasherFromGroupFunction } from '../src/hasher.js';
-import { RotorTreeError } from '../src/errors.js';
-
-/** A cheap stand-in for a hash: these tests are about logging, the roots are compared to a LeanIMT with it. */
-const mixHasher: Hasher = hasherFromGroupFunction('mix', (input, inOffset, count, out, outOffset) => {
-  for (let j = 0; j < 32; j++) {
-    let x = count * 131 + j;
-    for (let c = 0; c < count; c++) x = (Math.imul(x, 31) + input[inOffset + c * 32 + j]! + c) | 0;
-    out[outOffset + j] = x & 0xff;
-  }
-});
+import { flatLeaves as leaves, hasherFailingWhile, mixHasher } from './support/batches.js';
+import { codeOf } from './support/outcomes.js';
 
 const BIG = 70_000; // >= 1 MiB: written ahead, in three slices
-
-function leaves(count: number, from: number): Uint8Array {
-  const flat = new Uint8Array(count * 32);
-  const view = new DataView(flat.buffer);
-  for (let i = 0; i < count; i++) {
-    view.setUint32(i * 32, from + i + 1, true);
-    view.setUint32(i * 32 + 16, (from + i) * 2654435761, true);
-  }
-  return flat;
-}
 
 /** A memory WAL that counts how its records arrive, optionally without appendImmutable. */
 function probeWal(disk: MemoryDisk, byReference: boolean): { wal: Wal; copied: number[]; referenced: number[] } {
@@ -98,13 +78,7 @@ describe('RotorTree: batches logged by reference', () => {
     const tree = await open(probe.wal);
     const first = tree.insert(leaves(1, 0));
     const before = tree.root;
-    let err: unknown;
-    try {
-      tree.insertMany(leaves(BIG, 1));
-    } catch (e) {
-      err = e;
-    }
-    expect((err as RotorTreeError).code).toBe('POISONED');
+    expect(codeOf(() => tree.insertMany(leaves(BIG, 1)))).toBe('POISONED');
     expect(tree.size).toBe(1);
     expect(tree.root).toEqual(before);
     await expect(first.token.wait()).rejects.toMatchObject({ code: 'POISONED' });
@@ -135,29 +109,13 @@ describe('RotorTree: batches logged by reference', () => {
         };
         return writer;
       };
-      const flaky: Hasher = {
-        id: 'mix',
-        hashGroup: (...args) => {
-          if (armed) throw new Error('hasher failed');
-          mixHasher.hashGroup(...args);
-        },
-        hashGroups: (...args) => {
-          if (armed) throw new Error('hasher failed');
-          mixHasher.hashGroups(...args);
-        },
-      };
+      const flaky = hasherFailingWhile(mixHasher, () => armed);
       const tree = await RotorTree.open({ hasher: flaky, n: 4, maxDepth: 16, wal: probe.wal, flushPolicy: { kind: 'manual' } });
       tree.insert(leaves(1, 0));
       await tree.flush();
-      let err: unknown;
-      try {
-        tree.insertMany(leaves(BIG, 1));
-      } catch (e) {
-        err = e;
-      }
+      const code = codeOf(() => tree.insertMany(leaves(BIG, 1)));
       armed = false;
-      expect(err).toBeInstanceOf(RotorTreeError);
-      expect((err as RotorTreeError).code).toBe('POISONED');
+      expect(code).toBe('POISONED');
       expect(aborted).toBeInstanceOf(Error);
       expect(tree.poisoned).toBe(true);
       expect(tree.size).toBe(1);

@@ -5,18 +5,12 @@ import { MemoryDisk } from '../src/persistence/memory-disk.js';
 import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
 import type { Hasher } from '../src/hasher.js';
-import { RotorTreeError } from '../src/errors.js';
+import { flatLeaves as leaves, hasherFailingWhile } from './support/batches.js';
 import { testHasher } from './support/naive-tree.js';
+import { codeOf } from './support/outcomes.js';
 
 // Batches of >= 1 MiB (32768 leaves) take the write-ahead path: logged and flushing before hashing.
 const BIG = 40_000;
-
-function leaves(count: number, from: number): Uint8Array {
-  const flat = new Uint8Array(count * 32);
-  const view = new DataView(flat.buffer);
-  for (let i = 0; i < count; i++) view.setUint32(i * 32, from + i + 1, true);
-  return flat;
-}
 
 describe('RotorTree: large batches are written ahead', () => {
   it('are durable, replayed whole, and checkpointed only with their leaves in the tree', async () => {
@@ -46,17 +40,7 @@ describe('RotorTree: large batches are written ahead', () => {
 
   it('a refused batch changes nothing; a hasher failure after logging poisons the engine', async () => {
     let armed = false;
-    const flaky: Hasher = {
-      id: testHasher.id,
-      hashGroup: (...args) => {
-        if (armed) throw new Error('injected hasher failure');
-        testHasher.hashGroup(...args);
-      },
-      hashGroups: (...args) => {
-        if (armed) throw new Error('injected hasher failure');
-        testHasher.hashGroups(...args);
-      },
-    };
+    const flaky = hasherFailingWhile(testHasher, () => armed);
     const disk = new MemoryDisk();
     const small = await RotorTree.open({ hasher: flaky, n: 2, maxDepth: 15, wal: memoryWal({ disk }), flushPolicy: { kind: 'manual' } });
     // 2^15 leaves of capacity: a 40k batch does not fit, and nothing is logged.
@@ -68,15 +52,9 @@ describe('RotorTree: large batches are written ahead', () => {
     const tree = await RotorTree.open({ hasher: flaky, n: 4, maxDepth: 16, wal: memoryWal({ disk: new MemoryDisk() }), flushPolicy: { kind: 'manual' } });
     const first = tree.insert(leaves(1, 0));
     armed = true;
-    let err: unknown;
-    try {
-      tree.insertMany(leaves(BIG, 1));
-    } catch (e) {
-      err = e;
-    }
+    const code = codeOf(() => tree.insertMany(leaves(BIG, 1)));
     armed = false;
-    expect(err).toBeInstanceOf(RotorTreeError);
-    expect((err as RotorTreeError).code).toBe('POISONED');
+    expect(code).toBe('POISONED');
     expect(tree.poisoned).toBe(true);
     expect(tree.size).toBe(1);
     expect(() => tree.insert(leaves(1, 9))).toThrow(expect.objectContaining({ code: 'POISONED' }));

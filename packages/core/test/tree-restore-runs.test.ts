@@ -5,6 +5,7 @@ import { chunkNodesFor } from '../src/tree/level.js';
 import type { ChunkRun, ChunkSource, TreeView } from '../src/tree/view.js';
 import { toHex } from '../src/bytes.js';
 import { verifyProof } from '../src/proof/index.js';
+import { expectSameTree } from './support/expect-tree.js';
 import { leaf, naiveLevels, naiveView, testHasher } from './support/naive-tree.js';
 
 const leaves = (count: number, from = 0): Uint8Array[] => Array.from({ length: count }, (_, i) => leaf(from + i + 1));
@@ -46,16 +47,6 @@ function runView(
     for (let i = 0; i < count; i++) view.readNode(level, index + i, out, outOffset + i * 32);
   };
   return { view: { ...view, settledChunks, settledRuns, ...(bulk ? { readNodes } : {}) }, runs: handed, latest };
-}
-
-function expectSameTree(tree: Pick<TreeView, 'size' | 'depth' | 'levelLength' | 'getNode'>, all: Uint8Array[], n: number): void {
-  const levels = naiveLevels(all, n);
-  expect(tree.size).toBe(all.length);
-  expect(tree.depth).toBe(levels.length - 1);
-  for (let k = 0; k < levels.length; k++) {
-    expect(tree.levelLength(k)).toBe(levels[k]!.length);
-    for (let i = 0; i < levels[k]!.length; i++) expect(toHex(tree.getNode(k, i))).toBe(toHex(levels[k]![i]!));
-  }
 }
 
 describe('LeanIMT.restore from runs (lazy chunk views)', () => {

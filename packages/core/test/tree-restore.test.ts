@@ -5,7 +5,8 @@ import { chunkNodesFor } from '../src/tree/level.js';
 import type { ChunkSource, TreeView } from '../src/tree/view.js';
 import { RotorTreeError } from '../src/errors.js';
 import { toHex } from '../src/bytes.js';
-import { leaf, naiveLevels, naiveView, testHasher } from './support/naive-tree.js';
+import { expectSameTree } from './support/expect-tree.js';
+import { leaf, naiveView, testHasher } from './support/naive-tree.js';
 
 const leaves = (count: number, from = 0): Uint8Array[] => Array.from({ length: count }, (_, i) => leaf(from + i + 1));
 
@@ -30,16 +31,6 @@ function storedView(all: Uint8Array[], n: number): { view: TreeView & ChunkSourc
   return { view: { ...view, settledChunks }, chunks: handed };
 }
 
-function expectSameTree(tree: LeanIMT, all: Uint8Array[]): void {
-  const levels = naiveLevels(all, tree.n);
-  expect(tree.size).toBe(all.length);
-  expect(tree.depth).toBe(levels.length - 1);
-  for (let k = 0; k < levels.length; k++) {
-    expect(tree.levelLength(k)).toBe(levels[k]!.length);
-    for (let i = 0; i < levels[k]!.length; i++) expect(toHex(tree.getNode(k, i))).toBe(toHex(levels[k]![i]!));
-  }
-}
-
 describe('LeanIMT.restore', () => {
   it('adopts settled chunks without copying, never writes into them, and keeps growing correctly', () => {
     fc.assert(
@@ -49,10 +40,10 @@ describe('LeanIMT.restore', () => {
         const tree = new LeanIMT({ hasher: testHasher, n, maxDepth: 16 });
         tree.restore(view, pin === 0 ? Number.POSITIVE_INFINITY : pin);
         const before = chunks.map((c) => toHex(c));
-        expectSameTree(tree, all.slice(0, size));
+        expectSameTree(tree, all.slice(0, size), tree.n);
         if (batch) tree.insertMany(all.slice(size));
         else for (const l of all.slice(size)) tree.insert(l);
-        expectSameTree(tree, all);
+        expectSameTree(tree, all, tree.n);
         // The adopted buffers (read-only mappings in production) were never written.
         expect(chunks.map((c) => toHex(c))).toEqual(before);
       }),
@@ -70,7 +61,7 @@ describe('LeanIMT.restore', () => {
     const tree = new LeanIMT({ hasher: testHasher, n, maxDepth: 10 });
     tree.restore(counting, 1);
     expect(offered).toBe(3); // level 0 only: three full chunks of settled leaves
-    expectSameTree(tree, all);
+    expectSameTree(tree, all, tree.n);
   });
 
   it('rejects a non-empty tree, another n, and a view whose shape does not fit its size', () => {

@@ -5,28 +5,8 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Hasher } from '../src/hasher.js';
-import { hasherFromGroupFunction } from '../src/hasher.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
-
-/** A cheap, order-sensitive stand-in for a hash (these tests are about storage, not hashing). */
-const mixHasher: Hasher = hasherFromGroupFunction('mix', (input, inOffset, count, out, outOffset) => {
-  for (let j = 0; j < 32; j++) {
-    let x = count * 131 + j;
-    for (let c = 0; c < count; c++) x = (Math.imul(x, 31) + input[inOffset + c * 32 + j]! + c) | 0;
-    out[outOffset + j] = x & 0xff;
-  }
-});
-
-function flatLeaves(count: number, from: number): Uint8Array {
-  const flat = new Uint8Array(count * 32);
-  const view = new DataView(flat.buffer);
-  for (let i = 0; i < count; i++) {
-    view.setUint32(i * 32, from + i + 1, true);
-    view.setUint32(i * 32 + 28, (from + i) * 2654435761, true);
-  }
-  return flat;
-}
+import { flatLeaves, hasherFailingWhile, mixHasher } from './support/batches.js';
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((s, p) => s + p.length, 0));
@@ -103,17 +83,7 @@ describe('LeanIMT.insertManyStaged', () => {
     }
 
     let armed = false;
-    const flaky: Hasher = {
-      id: 'mix',
-      hashGroup: (...args) => {
-        if (armed) throw new Error('hasher failure');
-        mixHasher.hashGroup(...args);
-      },
-      hashGroups: (...args) => {
-        if (armed) throw new Error('hasher failure');
-        mixHasher.hashGroups(...args);
-      },
-    };
+    const flaky = hasherFailingWhile(mixHasher, () => armed);
     const t = new LeanIMT({ hasher: flaky, n: 4, maxDepth: 16 });
     t.insertMany(base);
     const before = t.root;

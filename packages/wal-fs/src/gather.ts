@@ -47,18 +47,7 @@ export function gatherRunJs(
   return records;
 }
 
-/** {@link gatherRunJs} with the native kernels when given. */
-export function gatherRunWith(
-  kernels: NativeWalKernels | undefined,
-  file: Uint8Array,
-  start: number,
-  end: number,
-  maxLen: number,
-  out: Uint8Array,
-  outStart: number,
-  stats: Float64Array,
-): number {
-  return kernels === undefined
-    ? gatherRunJs(file, start, end, maxLen, out, outStart, stats)
-    : kernels.gatherRun(file, start, end, maxLen, out, outStart, stats);
+/** {@link gatherRunJs} with the native kernels when given (called per stretch of small records, not per record). */
+export function gatherRunWith(kernels: NativeWalKernels | undefined, ...args: Parameters<typeof gatherRunJs>): number {
+  return kernels === undefined ? gatherRunJs(...args) : kernels.gatherRun(...args);
 }

@@ -5,14 +5,15 @@
 import { blake3 } from '@rotortree/hasher-blake3';
 import { RotorTree } from '@rotortree/core';
 import { fsWal } from '../dist/index.js';
+import { durabilityReporter, reportRecovered } from './child-acks.mjs';
 import { batchLength, fillLeaves } from './engine-batches.mjs';
 
 const [dir, maxArg] = process.argv.slice(2);
 const maxLeaves = Number(maxArg);
 const tree = await RotorTree.open({ hasher: blake3(), n: 4, maxDepth: 32, wal: fsWal({ dir }), flushPolicy: { kind: 'interval', ms: 2 } });
-process.stdout.write(`R ${tree.size}\n`);
+reportRecovered(tree.size);
 
-let acked = tree.size;
+const reportWhenDurable = durabilityReporter(tree.size);
 let i = tree.size;
 const buf = new Uint8Array(64 * 1024 * 32); // reused for every batch, as a caller may
 while (i < maxLeaves) {
@@ -22,13 +23,7 @@ while (i < maxLeaves) {
   const result = k === 1 ? tree.insert(flat) : tree.insertMany(flat);
   buf.fill(0xff); // the caller reuses its buffer at once
   i += k;
-  const end = i;
-  result.token.wait().then(() => {
-    if (end > acked) {
-      acked = end;
-      process.stdout.write(`D ${end}\n`);
-    }
-  });
+  reportWhenDurable(result, i);
   await new Promise((resolve) => setTimeout(resolve, 1));
 }
 await new Promise(() => setInterval(() => {}, 1000)); // wait to be killed

@@ -6,8 +6,8 @@
 import { blake3 } from '@rotortree/hasher-blake3';
 import { RotorTree } from '@rotortree/core';
 import { fsWal } from '../dist/index.js';
+import { durabilityReporter, reportRecovered } from './child-acks.mjs';
 import { leafAt, recordLength } from './engine-sequence.mjs';
-
 
 const [dir, nArg, msArg] = process.argv.slice(2);
 const n = Number(nArg);
@@ -18,9 +18,9 @@ const tree = await RotorTree.open({
   wal: fsWal({ dir }),
   flushPolicy: { kind: 'interval', ms: Number(msArg) },
 });
-process.stdout.write(`R ${tree.size}\n`);
+reportRecovered(tree.size);
 
-let acked = tree.size;
+const reportWhenDurable = durabilityReporter(tree.size);
 let i = tree.size;
 for (;;) {
   for (let r = 0; r < 20; r++) {
@@ -34,14 +34,7 @@ for (;;) {
       result = tree.insertMany(flat);
     }
     i += k;
-    const end = i;
-    result.token.wait().then(() => {
-      if (end > acked) {
-        acked = end;
-        // Pipes are synchronous on Linux: once written, the parent will read it even after a SIGKILL.
-        process.stdout.write(`D ${end}\n`);
-      }
-    });
+    reportWhenDurable(result, i);
   }
   await new Promise((resolve) => setTimeout(resolve, 1));
 }

@@ -1,6 +1,5 @@
 // The engine over the real file WAL: reopen after close and after flush, and a child process
 // SIGKILLed at random moments (no acknowledged insert lost, leaves a prefix, root recomputed).
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import type { FlushPolicy } from '@rotortree/core';
 import { MemoryDisk, memoryCheckpointStore } from '@rotortree/core';
 import { fsWal } from '../src/index.js';
 import { codeOf } from './support.js';
+import { runChildUntilKilled } from './kill-child.js';
 import { isRecordBoundary, leafAt, recordLength } from './engine-sequence.mjs';
 
 const CHILD = fileURLToPath(new URL('./engine-child.mjs', import.meta.url));
@@ -138,47 +138,6 @@ describe('RotorTree over fsWal', () => {
   });
 });
 
-/**
- * Spawns the child and kills it with SIGKILL `killAfterMs` after it reported its recovery (`R`), or,
- * with `fromSpawn`, after the spawn (which may land during recovery). The clock starts at `R` for most
- * cycles so that a loaded machine, where start-up alone can take longer than the delay, still makes
- * progress. Returns the highest acknowledged count.
- */
-function runChild(n: number, killAfterMs: number, fromSpawn = false): Promise<{ acked: number; recovered: number | undefined }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(n), '2'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let acked = 0;
-    let recovered: number | undefined;
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const line of lines) {
-        const [tag, value] = line.split(' ');
-        if (tag === 'D') acked = Math.max(acked, Number(value));
-        if (tag === 'R') {
-          recovered = Number(value);
-          if (!fromSpawn) {
-            clearTimeout(timer);
-            timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-          }
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    // Without an `R` line within 20 s the child is killed anyway.
-    let timer = setTimeout(() => child.kill('SIGKILL'), fromSpawn ? killAfterMs : 20_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}: ${err}`));
-      else resolve({ acked, recovered });
-    });
-  });
-}
-
 describe('RotorTree over fsWal: SIGKILL at random moments', () => {
   it('no acknowledged insert is lost; leaves are a prefix; the root is the naive root', async () => {
     const n = 4;
@@ -190,7 +149,8 @@ describe('RotorTree over fsWal: SIGKILL at random moments', () => {
     const expected: Uint8Array[] = [];
     for (let cycle = 0; cycle < cycles; cycle++) {
       // Every fourth cycle counts from the spawn, so some kills land during recovery.
-      const { acked, recovered } = await runChild(n, 20 + Math.floor(random() * 300), cycle % 4 === 3);
+      const schedule = { killAfterMs: 20 + Math.floor(random() * 300), fromSpawn: cycle % 4 === 3 };
+      const { acked, recovered } = await runChildUntilKilled(CHILD, [dir, String(n), '2'], schedule);
       if (recovered !== undefined) expect(recovered).toBe(verified);
       totalAcked = Math.max(totalAcked, acked);
       const tree = await openTree(dir, n);

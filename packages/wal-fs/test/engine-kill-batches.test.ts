@@ -1,7 +1,6 @@
 // The engine over the real file WAL with large batches (logged by reference, streamed while they
 // are stored) killed with SIGKILL at random moments: no acknowledged batch lost, every batch whole
 // or absent, the leaves a prefix, and the root that of the same leaves inserted from scratch.
-import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +10,7 @@ import { LeanIMT, RotorTree } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '../src/index.js';
 import { fillLeaves, isBatchBoundary } from './engine-batches.mjs';
+import { runChildUntilKilled } from './kill-child.js';
 
 const CHILD = fileURLToPath(new URL('./engine-child-batches.mjs', import.meta.url));
 const hasher = blake3();
@@ -24,39 +24,6 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-/** Spawns the child and SIGKILLs it `killAfterMs` after it reported its recovery; the highest acknowledged count. */
-function runChild(killAfterMs: number): Promise<{ acked: number; recovered: number | undefined }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(MAX_LEAVES)], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let acked = 0;
-    let recovered: number | undefined;
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8');
-    child.stdout.on('data', (chunk: string) => {
-      out += chunk;
-      const lines = out.split('\n');
-      out = lines.pop()!;
-      for (const line of lines) {
-        const [tag, value] = line.split(' ');
-        if (tag === 'D') acked = Math.max(acked, Number(value));
-        if (tag === 'R') {
-          recovered = Number(value);
-          clearTimeout(timer);
-          timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-        }
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    let timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      if (signal !== 'SIGKILL') reject(new Error(`child exited with ${code}: ${err}`));
-      else resolve({ acked, recovered });
-    });
-  });
-}
-
 describe('RotorTree over fsWal: SIGKILL during large batches', () => {
   it('no acknowledged batch is lost; batches are whole or absent; the root is that of the leaves', async () => {
     const cycles = Number(process.env.ROTORTREE_KILL_CYCLES ?? 16);
@@ -66,7 +33,7 @@ describe('RotorTree over fsWal: SIGKILL during large batches', () => {
     const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const reference = new LeanIMT({ hasher, n: 4, maxDepth: 32 }); // the leaves verified so far
     for (let cycle = 0; cycle < cycles; cycle++) {
-      const { acked, recovered } = await runChild(5 + Math.floor(random() * 120));
+      const { acked, recovered } = await runChildUntilKilled(CHILD, [dir, String(MAX_LEAVES)], { killAfterMs: 5 + Math.floor(random() * 120) });
       if (recovered !== undefined) expect(recovered).toBe(verified);
       totalAcked = Math.max(totalAcked, acked);
       const tree = await RotorTree.open({ hasher, n: 4, maxDepth: 32, wal: fsWal({ dir }), flushPolicy: { kind: 'manual' } });

@@ -7,63 +7,20 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { faultyFileSystem } from '@rotortree/core/fs';
 import type { WalOpenResult } from '@rotortree/core';
-import { encodeHeader, RECORD_OVERHEAD } from '../src/format.js';
+import { RECORD_OVERHEAD } from '../src/format.js';
 import { gatherRunJs, gatherRunWith } from '../src/gather.js';
 import { fsWal } from '../src/index.js';
 import type { RecoveryMode } from '../src/index.js';
-import { LogWindow } from '../src/log-window.js';
 import { nativeWalKernels } from '../src/native.js';
-import { RecordBuffer } from '../src/record-buffer.js';
 import { GATHER_MAX_PAYLOAD, RunFeeder } from '../src/run-feeder.js';
 import { scanRecordsWith } from '../src/scan.js';
 import { SparseIndex } from '../src/sparse-index.js';
 import { scanLog, visitLog } from '../src/stream-scan.js';
+import { concat, damageArb, damaged, HEADER, makeLog, windowOver } from './log-fixtures.js';
 import { CONFIG, leaves } from './support.js';
 
 const native = nativeWalKernels;
 const kernelsUnderTest = native === undefined ? [undefined] : [undefined, native];
-const HEADER = encodeHeader({ ...CONFIG, baseSeq: 0 }).length;
-
-/**
- * A log (header included) of records with `sizes[i]` leaves, flushed in groups of `perFlush`;
- * record i has seq `seqs[i]` (default baseSeq + i + 1).
- */
-function makeLog(sizes: readonly number[], perFlush: number, baseSeq: number, seqs?: readonly number[]): Uint8Array {
-  const parts: Uint8Array[] = [encodeHeader({ ...CONFIG, baseSeq })];
-  let buffer = new RecordBuffer();
-  for (const [i, k] of sizes.entries()) {
-    buffer.append(seqs?.[i] ?? baseSeq + i + 1, leaves(i * 50, k));
-    if ((i + 1) % perFlush === 0) {
-      parts.push(buffer.bytes.slice(0, buffer.used));
-      buffer = new RecordBuffer();
-    }
-  }
-  parts.push(buffer.bytes.slice(0, buffer.used));
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
-type Damage = { readonly at: number; readonly kind: 'flip' | 'cut' | 'zeros' } | null;
-const damageArb: fc.Arbitrary<Damage> = fc.option(fc.record({ at: fc.nat(), kind: fc.constantFrom('flip' as const, 'cut' as const, 'zeros' as const) }));
-
-function damaged(file: Uint8Array, d: Damage): Uint8Array {
-  if (d === null || file.length <= HEADER) return file;
-  const at = HEADER + (d.at % (file.length - HEADER));
-  if (d.kind === 'flip') {
-    const out = file.slice();
-    out[at]! ^= 0x40;
-    return out;
-  }
-  if (d.kind === 'cut') return file.subarray(0, at);
-  const out = new Uint8Array(file.length + (d.at % 100));
-  out.set(file);
-  return out;
-}
 
 /** Record sizes in leaves: mostly small, sometimes over the gather limit (handed over in place). */
 const sizesArb = fc.array(
@@ -77,16 +34,6 @@ interface Run {
   readonly leaves: Uint8Array;
 }
 
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
-}
-
 /** The runs are consecutive from `afterSeq + 1`, and each holds at least a leaf per record. */
 function expectContiguous(runs: readonly Run[], afterSeq: number): number {
   let next = afterSeq + 1;
@@ -98,13 +45,6 @@ function expectContiguous(runs: readonly Run[], afterSeq: number): number {
     next += run.records;
   }
   return next - 1;
-}
-
-async function windowOver(bytes: Uint8Array, chunk: number): Promise<LogWindow> {
-  const fs = faultyFileSystem({ seed: 1 });
-  const fh = await fs.open('/log', 'w+');
-  await fh.pwrite(bytes, 0, bytes.length, 0);
-  return new LogWindow(fh, bytes.length, undefined, chunk);
 }
 
 describe('gatherRun', () => {

@@ -13,22 +13,10 @@
  *   and no later flush is attempted (no fsync is ever retried as if it had succeeded).
  * @module
  */
+import { Deferred } from '../deferred.js';
 import { RotorTreeError } from '../errors.js';
 import type { Wal } from '../persistence/wal.js';
 import type { FlushPolicy } from './options.js';
-
-/** A promise with its settle functions, created only when someone waits. */
-class Waiters {
-  readonly promise: Promise<void>;
-  resolve!: () => void;
-  reject!: (err: unknown) => void;
-  constructor() {
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-  }
-}
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -56,10 +44,10 @@ export class FlushLane {
   #flushRequested = false;
   /** Exclusive WAL operations (truncate) running: no flush may start. */
   #paused = 0;
-  /** Waiters for records the in-flight flush covers. */
-  #inflight: Waiters | undefined;
+  /** Waiters for records the in-flight flush covers (created only when someone waits). */
+  #inflight: Deferred | undefined;
   /** Waiters for records that need a later flush. */
-  #next: Waiters | undefined;
+  #next: Deferred | undefined;
 
   constructor(wal: Wal, policy: FlushPolicy, recoveredSeq: number) {
     this.#wal = wal;
@@ -78,10 +66,10 @@ export class FlushLane {
   waitFor(seq: number): Promise<void> {
     if (seq <= this.durableSeq) return RESOLVED;
     if (this.poison !== undefined) return Promise.reject(this.poison);
-    if (this.#flushing && seq <= this.#cover) return (this.#inflight ??= new Waiters()).promise;
+    if (this.#flushing && seq <= this.#cover) return (this.#inflight ??= new Deferred()).promise;
     // Someone waits for the next group commit: its timer must now keep the process alive.
     (this.#timer as { ref?: () => void } | undefined)?.ref?.();
-    return (this.#next ??= new Waiters()).promise;
+    return (this.#next ??= new Deferred()).promise;
   }
 
   /** Like {@link waitFor}, and starts a flush now (or right after the one in flight) if `seq` needs one. */

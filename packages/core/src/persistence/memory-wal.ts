@@ -5,6 +5,7 @@
  * @module
  */
 import { NODE_SIZE } from '../bytes.js';
+import { Deferred } from '../deferred.js';
 import { RotorTreeError } from '../errors.js';
 import type { MemoryWalRecord } from './memory-disk.js';
 import { MemoryDisk, microtaskPause } from './memory-disk.js';
@@ -126,7 +127,7 @@ class MemoryWalImpl implements MemoryWal {
     if (!Number.isSafeInteger(byteLength) || byteLength <= 0 || byteLength % NODE_SIZE !== 0) {
       throw new RotorTreeError('INVALID_NODE', 'a WAL record holds k*32 bytes, k >= 1');
     }
-    const record: OpenRecord = { seq, parts: [], missing: byteLength, done: new Deferred() };
+    const record: OpenRecord = { seq, parts: [], missing: byteLength, done: new Deferred({ mayGoUnobserved: true }) };
     this.#open = record;
     this.#buffer.push(record);
     this.#lastSeq = seq;
@@ -239,19 +240,6 @@ interface OpenRecord {
   readonly parts: Uint8Array[];
   missing: number;
   readonly done: Deferred;
-}
-
-class Deferred {
-  readonly promise: Promise<void>;
-  resolve!: () => void;
-  reject!: (err: unknown) => void;
-  constructor() {
-    this.promise = new Promise<void>((resolve, reject) => {
-      this.resolve = resolve;
-      this.reject = reject;
-    });
-    this.promise.catch(() => undefined); // observed by the flush that waits for it, if any
-  }
 }
 
 function concat(parts: readonly Uint8Array[]): Uint8Array {

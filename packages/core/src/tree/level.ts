@@ -17,6 +17,7 @@
  * @module
  */
 import type { ChunkRun, RunResidency } from './view.js';
+import { runHoldingChunk } from './view.js';
 
 const NODE = 32;
 /** Target nodes per chunk (rounded up to a multiple of n): 32 KiB, 256 groups per hasher call at n=4. */
@@ -160,15 +161,7 @@ export class Level {
 
   #fromRun(c: number): Uint8Array | undefined {
     if (c >= this.chunks.length || c < 0) return undefined;
-    const runs = this.#runs;
-    let lo = 0;
-    let hi = runs.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (runs[mid]!.firstChunk <= c) lo = mid;
-      else hi = mid - 1;
-    }
-    const run = runs[lo];
+    const run = runHoldingChunk(this.#runs, c);
     if (run === undefined) return undefined;
     const bytes = this.chunkNodes * NODE;
     const at = (c - run.firstChunk) * bytes;

@@ -69,6 +69,18 @@ export interface RunResidency {
   watch(forget: () => void): void;
 }
 
+/** The run of sorted, tiling `runs` that holds chunk `c`, or `undefined` when there are none (binary search). */
+export function runHoldingChunk(runs: readonly ChunkRun[], c: number): ChunkRun | undefined {
+  let lo = 0;
+  let hi = runs.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (runs[mid]!.firstChunk <= c) lo = mid;
+    else hi = mid - 1;
+  }
+  return runs[lo];
+}
+
 /** Consecutive whole chunks of one level in one buffer (see {@link ChunkSource.settledRuns}). */
 export interface ChunkRun {
   /** Index of the first chunk. */
