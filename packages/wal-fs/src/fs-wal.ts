@@ -138,12 +138,13 @@ class FsWal implements Wal {
   }
 
   append(seq: number, leaves: Uint8Array): void {
-    this.assertUsable();
+    // The hot path of single inserts: one test per condition, the specific error on the cold path.
+    if (this.state !== 'open' || this.poisonedBy !== undefined) this.assertUsable();
     if (seq !== this.lastAppended + 1 || this.openRecord !== undefined) {
       throw new RangeError(`append: seq ${seq} must be ${this.lastAppended + 1}, with no record appended by reference still open`);
     }
     const len = leaves.length;
-    if (len === 0 || len % 32 !== 0 || len > MAX_PAYLOAD) {
+    if (len === 0 || (len & 31) !== 0 || len > MAX_PAYLOAD) {
       throw new RangeError(`append: leaves must be k*32 bytes, 1 <= k <= ${MAX_PAYLOAD / 32}; got ${len} bytes`);
     }
     this.buffer.append(seq, leaves);

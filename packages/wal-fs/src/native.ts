@@ -1,7 +1,8 @@
 /**
  * Loads the native WAL kernels built from `native/` at install time (CRC-32C with the CPU's
- * CRC32 instruction, ~10x the JS one; the record scan of recovery). Loading never throws: a
- * missing, broken or disabled addon gives `undefined`, and the JS code is used instead.
+ * CRC32 instruction, ~10x the JS one; the record scan of recovery; the CRCs of a flush).
+ * Loading never throws: a missing, broken or disabled addon gives `undefined`, and the JS code
+ * is used instead.
  * @module
  */
 import { createRequire } from 'node:module';
@@ -33,6 +34,12 @@ export interface NativeWalKernels {
    * `stats[1]` = end of the copied bytes in `out`. Checks lengths, not CRCs (the scan did).
    */
   gatherRun(file: Uint8Array, start: number, end: number, maxLen: number, out: Uint8Array, outStart: number, stats: Float64Array): number;
+  /**
+   * Writes the header CRC and the record CRC of each record in `bytes[start, end)`, records whose
+   * other fields are written (native/src/record_seal.c). Returns the offset where it stopped:
+   * `end`, or the start of a record with an implausible len or not inside the range.
+   */
+  sealRecords(bytes: Uint8Array, start: number, end: number): number;
 }
 
 /** Same relative path from src/ and dist/. */
@@ -52,7 +59,8 @@ export function loadNativeWalKernels(env: Record<string, string | undefined> = p
       typeof addon.crc32cTable === 'function' &&
       typeof addon.scanValid === 'function' &&
       typeof addon.scanRun === 'function' &&
-      typeof addon.gatherRun === 'function';
+      typeof addon.gatherRun === 'function' &&
+      typeof addon.sealRecords === 'function';
     return complete ? (addon as NativeWalKernels) : undefined;
   } catch {
     return undefined;

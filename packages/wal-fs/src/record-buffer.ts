@@ -1,19 +1,31 @@
 /**
  * Records waiting for the next flush, encoded back to back into one growing flat buffer: no
- * object per record, the CRCs computed once at append. A record appended by reference
- * ({@link RecordBuffer.appendParts}) keeps its header and CRC trailer in the flat buffer and its
- * payload as the caller's immutable parts, spliced in at write time ({@link RecordBuffer.pieces}).
+ * object per record. {@link RecordBuffer.append} writes a record's len, seq, flush offset and
+ * payload only; the two CRCs of every such record are filled in by one walk when the bytes are
+ * read ({@link RecordBuffer.bytes}, at flush time: see seal.ts), so an append costs a copy and a
+ * few stores. A record appended by reference ({@link RecordBuffer.openParts}) keeps its header and
+ * CRC trailer in the flat buffer (its CRC computed as its parts arrive) and its payload as the
+ * caller's immutable parts, spliced in at write time ({@link RecordBuffer.pieces}).
  * @module
  */
 import { crc32c } from './checksum.js';
 import { HEADER_CRC_SPAN, RECORD_HEADER, RECORD_OVERHEAD, writeU32, writeU64 } from './format.js';
+import { sealRecords } from './seal.js';
+
+const TWO_32 = 0x1_0000_0000;
+/** The record fields are little-endian: on such hosts (nearly all) they are stored as whole u32s. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 export class RecordBuffer {
-  bytes = new Uint8Array(64 * 1024);
+  private flat = new Uint8Array(64 * 1024);
+  /** `flat` as u32s: every record starts 8-byte aligned (its length is a multiple of 8). */
+  private words = new Uint32Array(this.flat.buffer);
   used = 0;
   /** Sequence number of the first and last buffered record (0 when empty). */
   firstSeq = 0;
   lastSeq = 0;
+  /** The records in [sealedEnd, used) still have zeros or stale bytes in their CRC fields. */
+  private sealedEnd = 0;
   /** Records by reference: the payload `parts[i]` goes in at flat offset `spliceAt[i]`. */
   private readonly spliceAt: number[] = [];
   private readonly parts: Uint8Array[][] = [];
@@ -22,6 +34,15 @@ export class RecordBuffer {
   private openCrc = 0;
   /** 4 while a record is open: its CRC trailer, not yet in the flat buffer, counts in {@link size}. */
   private openTrailer = 0;
+
+  /**
+   * The flat buffer, its records in [0, {@link used}) complete: reading it first fills in the CRCs
+   * of the records appended since the last read. Valid until the next append or {@link clear}.
+   */
+  get bytes(): Uint8Array {
+    if (this.sealedEnd !== this.used) this.seal();
+    return this.flat;
+  }
 
   get isEmpty(): boolean {
     return this.used === 0;
@@ -32,19 +53,31 @@ export class RecordBuffer {
     return this.used + this.partBytes + this.openTrailer;
   }
 
-  /** Encodes one record (see format.ts). `leaves` is copied. */
+  /** Encodes one record (see format.ts) but its CRCs. `leaves` is copied. */
   append(seq: number, leaves: Uint8Array): void {
     const len = leaves.length;
-    const need = this.used + len + RECORD_OVERHEAD;
-    if (need > this.bytes.length) this.grow(need);
-    const b = this.bytes;
     const p = this.used;
-    const headerCrc = this.encodeHeader(seq, len);
+    const next = p + RECORD_OVERHEAD + len;
+    if (next > this.flat.length) this.grow(next);
+    const b = this.flat;
+    if (this.firstSeq === 0) this.firstSeq = seq;
+    this.lastSeq = seq;
+    const offset = seq - this.firstSeq; // this whole buffer goes out in one flush
+    if (LITTLE_ENDIAN) {
+      const w = this.words;
+      const i = p >>> 2;
+      const low = seq >>> 0;
+      w[i] = len;
+      w[i + 1] = low;
+      w[i + 2] = (seq - low) / TWO_32;
+      w[i + 3] = offset;
+    } else {
+      writeU32(b, p, len);
+      writeU64(b, p + 4, seq);
+      writeU32(b, p + 12, offset);
+    }
     b.set(leaves, p + RECORD_HEADER);
-    const crcAt = p + RECORD_HEADER + len;
-    // The CRC of the header is the running CRC at its end: continue it instead of starting over.
-    writeU32(b, crcAt, crc32c(b, p + HEADER_CRC_SPAN, crcAt, headerCrc));
-    this.used = crcAt + 4;
+    this.used = next;
   }
 
   /**
@@ -54,12 +87,13 @@ export class RecordBuffer {
    * in between.
    */
   openParts(seq: number, len: number): void {
+    if (this.sealedEnd !== this.used) this.seal();
     const need = this.used + RECORD_OVERHEAD;
-    if (need > this.bytes.length) this.grow(need);
+    if (need > this.flat.length) this.grow(need);
     const p = this.used;
     // The record CRC covers [0, 20 + len): continue the header's over its own CRC field, then the parts.
-    this.openCrc = crc32c(this.bytes, p + HEADER_CRC_SPAN, p + RECORD_HEADER, this.encodeHeader(seq, len));
-    this.used = p + RECORD_HEADER;
+    this.openCrc = crc32c(this.flat, p + HEADER_CRC_SPAN, p + RECORD_HEADER, this.encodeHeader(seq, len));
+    this.used = this.sealedEnd = p + RECORD_HEADER;
     this.spliceAt.push(this.used);
     this.parts.push([]);
     this.partBytes += len;
@@ -79,8 +113,8 @@ export class RecordBuffer {
 
   /** Writes the open record's CRC trailer (room for it was made at {@link openParts}). */
   closeParts(): void {
-    writeU32(this.bytes, this.used, this.openCrc);
-    this.used += 4;
+    writeU32(this.flat, this.used, this.openCrc);
+    this.used = this.sealedEnd = this.used + 4;
     this.openTrailer = 0;
   }
 
@@ -89,15 +123,16 @@ export class RecordBuffer {
    * the flat buffer cut at each splice point, with the referenced parts in between.
    */
   pieces(): Uint8Array[] {
+    const flat = this.bytes;
     const out: Uint8Array[] = [];
     let from = 0;
     for (let i = 0; i < this.spliceAt.length; i++) {
       const at = this.spliceAt[i]!;
-      out.push(this.bytes.subarray(from, at));
+      out.push(flat.subarray(from, at));
       for (const part of this.parts[i]!) out.push(part);
       from = at;
     }
-    out.push(this.bytes.subarray(from, this.used));
+    out.push(flat.subarray(from, this.used));
     return out;
   }
 
@@ -109,6 +144,7 @@ export class RecordBuffer {
   /** Forgets the content (and drops the references), keeping the memory. */
   clear(): void {
     this.used = 0;
+    this.sealedEnd = 0;
     this.firstSeq = 0;
     this.lastSeq = 0;
     this.spliceAt.length = 0;
@@ -117,9 +153,16 @@ export class RecordBuffer {
     this.openTrailer = 0;
   }
 
-  /** Writes the 20-byte record header at `used` (not advancing it) and returns its CRC. */
+  /** Writes the CRCs of the records in [sealedEnd, used) (see seal.ts). */
+  private seal(): void {
+    const stop = sealRecords(this.flat, this.sealedEnd, this.used);
+    if (stop !== this.used) throw new Error(`RecordBuffer: the record at ${stop} is malformed (a bug)`);
+    this.sealedEnd = this.used;
+  }
+
+  /** Writes the 20-byte record header at `used` (not advancing it) with its CRC, and returns the CRC. */
   private encodeHeader(seq: number, len: number): number {
-    const b = this.bytes;
+    const b = this.flat;
     const p = this.used;
     if (this.firstSeq === 0) this.firstSeq = seq;
     this.lastSeq = seq;
@@ -132,10 +175,11 @@ export class RecordBuffer {
   }
 
   private grow(need: number): void {
-    let size = this.bytes.length;
+    let size = this.flat.length;
     while (size < need) size *= 2;
     const next = new Uint8Array(size);
-    next.set(this.bytes.subarray(0, this.used));
-    this.bytes = next;
+    next.set(this.flat.subarray(0, this.used));
+    this.flat = next;
+    this.words = new Uint32Array(next.buffer);
   }
 }

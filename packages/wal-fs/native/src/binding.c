@@ -2,7 +2,8 @@
  * N-API binding of the WAL kernels: CRC-32C and the record scan of recovery.
  *
  * Exports { hardware, crc32c(bytes, start, end, crc), crc32cTable(bytes, start, end, crc),
- *           scanValid(file, start, end, baseSeq), scanRun(...), gatherRun(...) (record_walk.c) }.
+ *           scanValid(file, start, end, baseSeq), scanRun(...), gatherRun(...) (record_walk.c),
+ *           sealRecords(bytes, start, end) (record_seal.c) }.
  * Every range is checked here before any byte is read; bad arguments throw TypeError / RangeError.
  */
 #define NAPI_VERSION 8
@@ -14,6 +15,7 @@
 #include <string.h>
 
 #include "crc32c.h"
+#include "record_seal.h"
 #include "record_walk.h"
 
 #ifndef _WIN32
@@ -141,7 +143,8 @@ NAPI_MODULE_INIT() {
       napi_set_named_property(env, exports, "hardware", hardware) != napi_ok ||
       !export_fn(env, exports, "crc32c", crc_call, (void *)crc32c) ||
       !export_fn(env, exports, "crc32cTable", crc_call, (void *)crc32c_table) ||
-      !export_fn(env, exports, "scanValid", scan_valid, NULL) || !record_walk_exports(env, exports)) {
+      !export_fn(env, exports, "scanValid", scan_valid, NULL) || !record_walk_exports(env, exports) ||
+      !record_seal_exports(env, exports)) {
     napi_throw_error(env, "ERR_NAPI", "cannot create the exports");
     return NULL;
   }
