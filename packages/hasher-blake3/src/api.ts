@@ -39,9 +39,7 @@ export const BLAKE3_LEGACY_ID = 'blake3-v015';
 
 /** A `Hasher` whose every call goes through `kernel`. */
 export function hasherFromKernel(kernel: Blake3Kernel): Hasher {
-  const bindPath = kernel.bindPath?.bind(kernel);
-  return {
-    ...(bindPath === undefined ? {} : { bindPath }),
+  const hasher: { -readonly [K in keyof Hasher]: Hasher[K] } = {
     id: BLAKE3_ID,
     backend: kernel.backend,
     hashGroup(input, inOffset, count, out, outOffset) {
@@ -54,6 +52,9 @@ export function hasherFromKernel(kernel: Blake3Kernel): Hasher {
       kernel.hashPath(node, nodeOffset, siblings, counts, levels, out);
     },
   };
+  // Added last (not spread in first): the hasher keeps the plain object shape of the other backends.
+  if (kernel.bindPath !== undefined) hasher.bindPath = kernel.bindPath.bind(kernel);
+  return hasher;
 }
 
 function legacyHasher(): Hasher {
