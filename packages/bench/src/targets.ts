@@ -28,7 +28,8 @@ export const TARGETS: readonly Target[] = [
   { metric: 'durable.bulk', label: 'insertMany of 1M + flush', unit: 'M leaves/s', goal: 30, better: 'higher', rust: 20 },
   { metric: 'replay.100k', label: 'open + WAL replay of 100k single inserts', unit: 'ms', goal: 10, better: 'lower', rust: 5.4 },
   { metric: 'checkpoint.1M', label: 'checkpoint of 1M leaves', unit: 'ms', goal: 80, better: 'lower', rust: 79 },
-  { metric: 'open.1M', label: 'open after a checkpoint of 1M (no verify, tiered)', unit: 'ms', goal: 1, better: 'lower', rust: 0.28 },
+  { metric: 'open.1M', label: 'open after a checkpoint of 1M (no verify, tiered), opens in a loop', unit: 'ms', goal: 1, better: 'lower', rust: 0.28 },
+  { metric: 'open.1M.afterGc', label: '  same, each open after a forced GC', unit: 'ms', goal: 1, better: 'lower' },
   { metric: 'open.100M', label: 'open of 100M leaves after a checkpoint (no verify, tiered)', unit: 'ms', goal: 50, better: 'lower' },
   // "Well under the leaves' size": read here as at most a quarter of the 1,526 MiB of leaves.
   { metric: 'rss.50M.tiered', label: 'RSS, 50M leaves opened tiered, after 10k proofs', unit: 'MiB', goal: 381, better: 'lower' },
