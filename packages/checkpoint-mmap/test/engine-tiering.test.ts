@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LeanIMT, RotorTree, chunkNodesFor, verifyProof, toHex } from '@rotortree/core';
+import { LeanIMT, RotorTree, chunkNodesFor, isRotorTreeError, verifyProof, toHex } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { mmapCheckpointStore } from '../src/index.js';
@@ -112,5 +112,42 @@ describe('engine verifyCheckpoint over checkpoint-mmap', () => {
       code = (err as { code?: string }).code;
     }
     expect(code).toBe('CORRUPTION');
+  });
+});
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (err) {
+    return isRotorTreeError(err) ? err.code : String(err);
+  }
+  return undefined;
+}
+
+describe('results of single inserts on a tiered tree, after close', () => {
+  it('a root not read before close is CLOSED when it needs the unmapped files; the final root still reads; roots read before close stay', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotortree-tier-close-'));
+    dirs.push(dir);
+    const cn = chunkNodesFor(4);
+    const total = cn * 6;
+    const all = leaves(total + 20);
+    const reference = new LeanIMT({ hasher, n: 4, maxDepth: 20 });
+    const tree = await open(dir, 2, 'auto');
+    tree.insertMany(all.subarray(0, total * 32));
+    reference.insertMany(all.subarray(0, total * 32));
+    await tree.checkpoint(); // levels 0 and 1 now read their settled chunks from the mapped files
+    const results = [];
+    const roots: string[] = [];
+    for (let i = total; i < total + 20; i++) {
+      results.push(tree.insert(all.subarray(i * 32, i * 32 + 32)));
+      reference.insert(all.subarray(i * 32, i * 32 + 32));
+      roots.push(toHex(reference.root!));
+    }
+    const readEarly = results[3]!.root; // read before close: kept
+    await tree.close();
+    expect(toHex(readEarly)).toBe(roots[3]);
+    expect(toHex(results[19]!.root)).toBe(roots[19]);
+    expect(codeOf(() => results[7]!.root)).toBe('CLOSED');
+    expect(toHex(results[3]!.root)).toBe(roots[3]);
   });
 });

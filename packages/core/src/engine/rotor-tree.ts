@@ -73,6 +73,19 @@ export class RotorTree<N extends number = number, D extends number = number> {
   /** Levels below it are read from the checkpoint store's files after a checkpoint (0: none). */
   readonly #pinAboveLevel: number;
   readonly #checkpointOnClose: boolean;
+  /** Set when `close()` closes the checkpoint store: its mapped chunks are gone from then on. */
+  #storeClosed = false;
+  /** Where results compute a root not read yet (see {@link insert}). */
+  readonly #rootHistory = {
+    rootAt: (size: number): Uint8Array => {
+      // An earlier root reads older siblings, which may live in the closed store's (unmapped) files;
+      // the final root and the path to it are always in memory.
+      if (this.#storeClosed && size !== this.#tree.size) {
+        throw new RotorTreeError('CLOSED', "this insert's root was not read before close() closed the checkpoint files it needs");
+      }
+      return this.#tree.rootAt(size);
+    },
+  };
   /** Last sequence number appended. */
   #seq: number;
   #closed = false;
@@ -196,7 +209,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.#tree.append(leaf);
     const seq = this.#append(leaf);
     this.#counted(1);
-    return new InsertReceipt(undefined, seq, this.#lane, this.#tree, this.#tree.size);
+    return new InsertReceipt(undefined, seq, this.#lane, this.#rootHistory, this.#tree.size);
   }
 
   /**
@@ -352,6 +365,12 @@ export class RotorTree<N extends number = number, D extends number = number> {
       }
     }
     await this.#lane.idle();
+    try {
+      void this.#tree.root; // hash what single inserts left pending while every level is readable
+    } catch (err) {
+      failure ??= err;
+    }
+    this.#storeClosed = this.#store !== undefined;
     const closed = await Promise.allSettled([this.#wal.close(), this.#store?.close()]);
     for (const c of closed) if (c.status === 'rejected' && failure === undefined) failure = c.reason;
     if (failure !== undefined) throw failure;

@@ -133,7 +133,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     if (level !== 0) this.#settle();
     this.#checkIndex(level, index);
     const lvl = this.#levels[level]!;
-    copyNode(lvl.chunkOf(index), lvl.offsetOf(index), out, outOffset);
+    copyNode(readableChunk(lvl, index), lvl.offsetOf(index), out, outOffset);
   }
 
   /** Node `index` of `level` as a new 32-byte array. Throws `INDEX_OUT_OF_RANGE`. */
@@ -356,7 +356,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       const count = len - first;
       if (count > 1) {
         const level = this.#levels[k]!;
-        for (let i = 0; i < count - 1; i++) copyNode(level.chunkOf(first + i), level.offsetOf(first + i), group, i * NODE_SIZE);
+        for (let i = 0; i < count - 1; i++) copyNode(readableChunk(level, first + i), level.offsetOf(first + i), group, i * NODE_SIZE);
         copyNode(last, 0, group, (count - 1) * NODE_SIZE);
         this.hasher.hashGroup(group, 0, count, last, 0);
       }
@@ -653,6 +653,13 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no node ${index} at level ${level} (length ${len ?? 0})`);
     }
   }
+}
+
+/** The chunk holding node `index`; `CLOSED` if it was adopted from a store whose files are now closed (detached). */
+function readableChunk(level: Level, index: number): Uint8Array {
+  const chunk = level.chunkOf(index);
+  if (chunk.length === 0) throw new RotorTreeError('CLOSED', 'this node was read from checkpoint files that were closed');
+  return chunk;
 }
 
 /** Pending appended leaves up to which {@link LeanIMT} catches up one path at a time, not by a batch pass. */
