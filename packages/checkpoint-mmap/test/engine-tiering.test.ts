@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LeanIMT, RotorTree, chunkNodesFor, isRotorTreeError, verifyProof, toHex } from '@rotortree/core';
+import type { InsertResult } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { mmapCheckpointStore } from '../src/index.js';
@@ -136,7 +137,7 @@ describe('results of single inserts on a tiered tree, after close', () => {
     tree.insertMany(all.subarray(0, total * 32));
     reference.insertMany(all.subarray(0, total * 32));
     await tree.checkpoint(); // levels 0 and 1 now read their settled chunks from the mapped files
-    const results = [];
+    const results: InsertResult[] = [];
     const roots: string[] = [];
     for (let i = total; i < total + 20; i++) {
       results.push(tree.insert(all.subarray(i * 32, i * 32 + 32)));
