@@ -5,21 +5,12 @@
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeanIMT, NODE_SIZE } from '@rotortree/core';
 import { loadMmapAddon, mmapCheckpointStore } from '../src/index.js';
 import { chunkNodesFor } from '@rotortree/core';
-import { configFor, expectSameTree, growTo, hasher, leaves, tempDir, treeOf } from './support/trees.js';
+import { configFor, dirForTest, expectSameTree, growTo, hasher, leaves, treeOf } from './support/trees.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length > 0) cleanups.pop()!();
-});
-function dirForTest(): string {
-  const t = tempDir();
-  cleanups.push(t.remove);
-  return t.dir;
-}
 
 const addon = loadMmapAddon();
 const withAddon = addon === undefined ? it.skip : it;

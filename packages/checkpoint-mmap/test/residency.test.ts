@@ -1,33 +1,20 @@
-import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { LeanIMT, RotorTree, chunkNodesFor, toHex, verifyProof } from '@rotortree/core';
-import { blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { loadMmapAddon, mmapCheckpointStore } from '../src/index.js';
 import { ASSUMED_BYTES_PER_CHUNK_READ, MappedResidency, procFileResidentMeter } from '../src/residency.js';
+import { dirForTest, hasher, leaves } from './support/trees.js';
 
-const hasher = blake3();
 const addon = loadMmapAddon();
-const dirs: string[] = [];
 afterEach(() => {
   vi.restoreAllMocks();
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
-
-function leaves(count: number): Uint8Array {
-  const flat = new Uint8Array(count * 32);
-  const view = new DataView(flat.buffer);
-  for (let i = 0; i < count; i++) view.setUint32(i * 32, i * 2654435761, true);
-  return flat;
-}
 
 /** A checkpointed N=4 tree of `count` leaves in a fresh directory, and the same tree in memory. */
 async function checkpointed(count: number): Promise<{ dir: string; reference: LeanIMT }> {
-  const dir = mkdtempSync(join(tmpdir(), 'rotortree-resident-'));
-  dirs.push(dir);
-  const flat = leaves(count);
+  const dir = dirForTest();
+  const flat = leaves(0, count);
   const tree = await RotorTree.open({ hasher, n: 4, maxDepth: 20, wal: fsWal({ dir }), checkpoints: mmapCheckpointStore({ dir }), flushPolicy: { kind: 'manual' } });
   tree.insertMany(flat);
   await tree.checkpoint();
@@ -111,7 +98,7 @@ describe.skipIf(addon === undefined)('resident memory of mapped segments', () =>
     for (let k = 1; k <= 2; k++) {
       for (let i = 0; i < reference.levelLength(k); i += 97) expect(toHex(snap.getNode(k, i))).toBe(toHex(reference.getNode(k, i)));
     }
-    const more = leaves(10);
+    const more = leaves(count, 10);
     tree.insertMany(more);
     reference.insertMany(more);
     expect(toHex(tree.root!)).toBe(toHex(reference.root!));

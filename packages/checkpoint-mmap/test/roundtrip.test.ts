@@ -1,19 +1,10 @@
 import fc from 'fast-check';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { LeanIMT } from '@rotortree/core';
 import { mmapCheckpointStore } from '../src/index.js';
 import { chunkNodesFor } from '@rotortree/core';
-import { configFor, expectSameTree, growTo, hasher, leaves, tempDir, treeOf } from './support/trees.js';
+import { configFor, dirForTest, expectSameTree, growTo, hasher, leaves, treeOf } from './support/trees.js';
 
-const cleanups: Array<() => void> = [];
-afterEach(() => {
-  while (cleanups.length > 0) cleanups.pop()!();
-});
-function dirForTest(): string {
-  const t = tempDir();
-  cleanups.push(t.remove);
-  return t.dir;
-}
 
 /** Writes `tree` as a checkpoint in a fresh store, reopens it and compares every node. */
 async function roundTrip(n: number, size: number, mmap: 'auto' | 'off' = 'auto'): Promise<void> {

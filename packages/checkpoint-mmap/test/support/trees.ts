@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { TreeView } from '@rotortree/core';
 import { LeanIMT, NODE_SIZE, toHex } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
-import { expect } from 'vitest';
+import { afterEach, expect } from 'vitest';
 
 export const hasher = blake3();
 export const MAX_DEPTH = 32;
@@ -66,6 +66,18 @@ export function expectSameTree(actual: TreeView, expected: TreeView): void {
 export function tempDir(): { dir: string; remove: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'rt-ckpt-'));
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length > 0) cleanups.pop()!();
+});
+
+/** A fresh temp directory, removed after the current test. */
+export function dirForTest(): string {
+  const t = tempDir();
+  cleanups.push(t.remove);
+  return t.dir;
 }
 
 /** The config matching {@link treeOf}. */
