@@ -207,9 +207,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     // The leaf is stored and logged now; the levels above it are hashed when something needs them
     // (this result's root, `root`, a snapshot, a batch...), in one pass for all inserts since.
     this.#tree.append(leaf);
-    const seq = this.#append(leaf);
-    this.#counted(1);
-    return new InsertReceipt(undefined, seq, this.#lane, this.#rootHistory, this.#tree.size);
+    return this.#commit(leaf, 1, undefined);
   }
 
   /**
@@ -376,11 +374,11 @@ export class RotorTree<N extends number = number, D extends number = number> {
     if (failure !== undefined) throw failure;
   }
 
-  /** Buffers the WAL record of a tree update that already happened. */
-  #commit(flat: Uint8Array, leaves: number, root: Uint8Array): InsertResult {
+  /** Buffers the WAL record of a tree update that already happened; `root` undefined: computed when read. */
+  #commit(flat: Uint8Array, leaves: number, root: Uint8Array | undefined): InsertResult {
     const seq = this.#append(flat);
     this.#counted(leaves);
-    return new InsertReceipt(root, seq, this.#lane);
+    return new InsertReceipt(root, seq, this.#lane, this.#rootHistory, this.#tree.size);
   }
 
   /** Buffers one WAL record and returns its seq; a refusal poisons (the WAL's state is unknown). */
