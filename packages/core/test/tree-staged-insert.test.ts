@@ -91,8 +91,27 @@ describe('LeanIMT.insertManyStaged', () => {
     armed = true;
     expect(() => t.insertManyStaged(batch, (views) => (stored += views.reduce((s, v) => s + v.length, 0)))).toThrow('hasher failure');
     armed = false;
-    expect(stored).toBe(batch.length); // everything was stored (and handed out) before hashing
+    expect(stored).toBe(32_768 * 32); // the first slice was handed out before anything was hashed
     expect(t.size).toBe(5);
     expect(t.root).toEqual(before);
+  });
+
+  it('hands each slice out before hashing it, and hashes full groups slice by slice', () => {
+    const events: string[] = [];
+    const counting = hasherFailingWhile(mixHasher, () => {
+      events.push('hash');
+      return false;
+    });
+    const t = new LeanIMT({ hasher: counting, n: 4, maxDepth: 16 });
+    const batch = flatLeaves(70_000, 0); // slices of 32768, 32768, 4464 leaves
+    const root = t.insertManyStaged(batch, (views, last) => events.push(`stored ${views.reduce((s, v) => s + v.length, 0) / 32}${last ? ' last' : ''}`));
+    const model = tree();
+    expect(root).toEqual(model.insertMany(batch));
+    const stores = events.flatMap((e, i) => (e.startsWith('stored') ? [i] : []));
+    expect(stores.map((i) => events[i])).toEqual(['stored 32768', 'stored 32768', 'stored 4464 last']);
+    // Hashing starts only after the first slice is out, and some of it runs between slices.
+    expect(events.findIndex((e) => e.startsWith('hash'))).toBeGreaterThan(stores[0]!);
+    expect(events.slice(stores[0]! + 1, stores[1]!).some((e) => e.startsWith('hash'))).toBe(true);
+    expect(events.slice(stores[1]! + 1, stores[2]!).some((e) => e.startsWith('hash'))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * The native WAL kernels (when built) against the JS definitions: CRC-32C on random inputs and
- * ranges (long enough for the 3-way hardware path), the record scan against the JS scan on
+ * ranges (long enough for the 3-way and the carry-less-multiply folding paths), the record scan against the JS scan on
  * damaged logs, and the fallback when the addon is disabled.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
@@ -62,6 +62,20 @@ describe.skipIf(native === undefined)('native CRC-32C', () => {
     ] as const) {
       expect(crc(big, start, end, 0x12345678)).toBe(crc32cJs(big, start, end, 0x12345678));
     }
+  });
+
+  it.each(both)('%s kernel equals the JS CRC around the folding sizes (1 KiB up, 256-byte steps, tails)', (_name, crc) => {
+    const big = bytes((1 << 20) + 600, 11);
+    const lengths = [1023, 1024, 1025, 1279, 1280, 1281, 1536 + 255, 4096, 65_536 + 17, 1 << 20];
+    for (const len of lengths) {
+      for (const start of [0, 1, 3, 8, 255]) {
+        expect(crc(big, start, start + len, 0)).toBe(crc32cJs(big, start, start + len, 0));
+        expect(crc(big, start, start + len, 0xdeadbeef)).toBe(crc32cJs(big, start, start + len, 0xdeadbeef));
+      }
+    }
+    // Continuing over adjacent ranges gives the CRC of the whole.
+    const whole = crc(big, 0, big.length, 0);
+    expect(crc(big, 700_001, big.length, crc(big, 0, 700_001, 0))).toBe(whole);
   });
 
   it('checks its arguments before reading a byte', () => {

@@ -7,7 +7,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { CRASH_MODES, faultyFileSystem } from '@rotortree/core/fs';
-import type { FaultyFileSystem } from '@rotortree/core/fs';
+import type { FaultyFileSystem, FileHandle, FileSystem } from '@rotortree/core/fs';
 import type { ImmutableRecordWriter, Wal } from '@rotortree/core';
 import { fsWal } from '../src/index.js';
 import { codeOf, leaves, openCollect } from './support.js';
@@ -232,5 +232,50 @@ describe('appendImmutable', () => {
     await again.close();
     expect(records.length).toBe(1);
     expect(same(records[0]!.leaves, leaves(5, 1))).toBe(true);
+  });
+
+  it('starts the device I/O of a long streamed record before it ends (an fdatasync every 4 MiB)', async () => {
+    const fs = faultyFileSystem({ seed: 12 });
+    let datasyncs = 0;
+    // The faulty fs, counting the datasyncs of the files it opens.
+    const counting: FileSystem = {
+      open: async (path, flags) => {
+        const fh = await fs.open(path, flags);
+        const counted: FileHandle = {
+          pwrite: fh.pwrite.bind(fh),
+          pwritev: fh.pwritev?.bind(fh),
+          read: fh.read.bind(fh),
+          size: fh.size.bind(fh),
+          datasync: () => (datasyncs++, fh.datasync()),
+          sync: fh.sync.bind(fh),
+          truncate: fh.truncate.bind(fh),
+          close: fh.close.bind(fh),
+        };
+        return counted;
+      },
+      rename: fs.rename.bind(fs),
+      unlink: fs.unlink.bind(fs),
+      readdir: fs.readdir.bind(fs),
+      mkdir: fs.mkdir.bind(fs),
+      stat: fs.stat.bind(fs),
+      exists: fs.exists.bind(fs),
+      fsyncDir: fs.fsyncDir.bind(fs),
+    };
+    const wal = fsWal({ dir: DIR, fs: counting });
+    await openCollect(wal);
+    const flat = leaves(0, (10 << 20) / 32); // 10 MiB
+    const writer = wal.appendImmutable!(1, flat.length);
+    const flushed = wal.flush(); // takes the open record: its parts are written as they come
+    const before = datasyncs;
+    for (let at = 0; at < flat.length; at += 1 << 20) writer.add([flat.subarray(at, at + (1 << 20))]);
+    expect(datasyncs - before).toBe(2); // after 4 and 8 MiB, while the record is still open
+    writer.end();
+    expect(await flushed).toBe(1);
+    await wal.close();
+    const again = fsWal({ dir: DIR, fs });
+    const { records } = await openCollect(again);
+    await again.close();
+    expect(records.length).toBe(1);
+    expect(same(records[0]!.leaves, flat)).toBe(true);
   });
 });

@@ -247,7 +247,8 @@ export class RotorTree<N extends number = number, D extends number = number> {
    * The write-ahead path without a copy of the batch: the tree stores the leaves in its level 0 in
    * slices (a stored leaf is never rewritten), the WAL takes each slice by reference (never the
    * caller's buffer, which may be reused once insertMany returns) and the flush, started with the
-   * first slice, writes them as they come; then the tree hashes. The tree is unchanged on any error;
+   * first slice, writes them as they come; the tree hashes each slice once it is handed over. The
+   * tree is unchanged on any error;
    * a refusal by the WAL poisons (as in #append), and so does any failure once the record is open: a
    * record still open is given up (never written whole); one complete before hashing failed may or
    * may not be found after a reopen, as on the copying path.

@@ -48,6 +48,8 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    * which every method reading or changing them calls first.
    */
   #hashed = 0;
+  /** During an insertMany: `#ahead[k]` (k >= 1) = nodes of level k final already (see {@link #hashAhead}). */
+  #ahead: number[] = NO_AHEAD;
   /** A leaf being hashed by {@link #settle}. */
   readonly #leafScratch = new Uint8Array(NODE_SIZE);
   // The position of the next leaf's path, per level k: its node index floor(size / n^k), that index's
@@ -255,18 +257,18 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   /**
    * Appends leaves (an array of 32-byte arrays, or one flat buffer of k*32 bytes) and returns the new
    * root. Atomic: on any error (`EMPTY_BATCH`, `INVALID_NODE`, `MAX_DEPTH_EXCEEDED`, a hasher error)
-   * the tree is unchanged. Each affected level is recomputed once, bottom up, with whole runs of full
-   * groups handed to the hasher in one call.
+   * the tree is unchanged. Each affected node is computed once, with whole runs of full groups handed
+   * to the hasher in one call; a long batch goes in by slices of 32768 leaves, each hashed up as far as
+   * its full groups allow while it is still in cache.
    */
   insertMany(leaves: Uint8Array | readonly Uint8Array[]): Uint8Array {
     return this.#insertMany(flattenLeaves(leaves), undefined);
   }
 
   /**
-   * Package-internal (the engine's write-ahead path): {@link insertMany} of a flat buffer that stores
-   * the leaves in level 0 in slices of about 1 MiB before anything is hashed, calling `onStored` after
-   * each slice with views of the level-0 chunk ranges now holding it (in order; `last` on the final
-   * one). Those bytes are never rewritten while the batch stays in the tree (a stored leaf is final).
+   * Package-internal (the engine's write-ahead path): {@link insertMany} of a flat buffer, calling
+   * `onStored` as each slice of about 1 MiB is stored in level 0, before the slice is hashed, with
+   * views of the level-0 chunk ranges now holding it (in order; `last` on the final one). Those bytes are never rewritten while the batch stays in the tree (a stored leaf is final).
    * If `onStored` or hashing throws, the tree is unchanged (atomic); the views' bytes stay as they
    * are until a later insert reuses their place.
    * @internal
@@ -288,17 +290,16 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     const saved = this.#saveTail();
     try {
       const leavesLevel = this.#levels[0]!;
-      if (onStored === undefined) {
-        leavesLevel.reserve(oldSize + count);
-        leavesLevel.write(oldSize, flat, 0, count);
-      } else {
-        for (let done = 0; done < count; ) {
-          const take = Math.min(count - done, STORE_SLICE_NODES);
-          leavesLevel.reserve(oldSize + done + take);
-          leavesLevel.write(oldSize + done, flat, done * NODE_SIZE, take);
-          done += take;
-          onStored(storedViews(leavesLevel, oldSize + done - take, take), done === count);
-        }
+      leavesLevel.reserve(oldSize + count, false, oldSize);
+      // The leaves go in by slices, and the full groups of each slice are hashed up while it is still
+      // in cache: a second pass over a large level 0 reads it back from memory (~1/3 slower hashing).
+      this.#ahead = this.#lens.map((_, k) => Math.floor(oldSize / this.n ** k));
+      for (let done = 0; done < count; ) {
+        const take = Math.min(count - done, STORE_SLICE_NODES);
+        leavesLevel.write(oldSize + done, flat, done * NODE_SIZE, take);
+        done += take;
+        onStored?.(storedViews(leavesLevel, oldSize + done - take, take), done === count);
+        if (done < count) this.#hashAhead(oldSize + done);
       }
       this.#lens[0] = oldSize + count;
       this.#hashUpFrom(oldSize);
@@ -306,10 +307,30 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       this.#restoreTail(saved);
       throw err;
     } finally {
+      this.#ahead = NO_AHEAD;
       this.#hashed = this.size;
       this.#resetPath();
     }
     return this.getNode(this.#depth, 0);
+  }
+
+  /**
+   * During a batch, once leaves `.. stored-1` are in level 0: hashes every group whose children are all
+   * final and not yet hashed, level by level, recording in {@link #ahead} how far each level is done.
+   */
+  #hashAhead(stored: number): void {
+    const n = this.n;
+    const ahead = this.#ahead;
+    let final = stored;
+    for (let k = 0; k + 1 < ahead.length; k++) {
+      const from = ahead[k + 1]!;
+      const full = Math.floor(final / n);
+      if (full <= from) return;
+      this.#levels[k + 1]!.reserve(full, false, from);
+      this.#hashFullGroups(k, from, full);
+      ahead[k + 1] = full;
+      final = full;
+    }
   }
 
   /**
@@ -530,17 +551,9 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     const fullGroups = Math.floor(len / n);
     const rem = len - fullGroups * n;
     const parentLen = fullGroups + (rem > 0 ? 1 : 0);
-    parent.reserve(parentLen);
-    const cn = child.chunkNodes;
-    let p = pFirst;
-    while (p < fullGroups) {
-      const start = p * n;
-      const ci = Math.floor(start / cn);
-      const within = start - ci * cn;
-      const groups = Math.min(fullGroups - p, (cn - within) / n);
-      hasher.hashGroups(child.chunks[ci]!, within * NODE_SIZE, n, groups, parent.chunkOf(p), parent.offsetOf(p));
-      p += groups;
-    }
+    parent.reserve(parentLen, false, pFirst);
+    // Groups hashed ahead during this batch are final already.
+    this.#hashFullGroups(k, Math.max(pFirst, this.#ahead[k + 1] ?? 0), fullGroups);
     if (rem > 0) {
       const start = fullGroups * n;
       const chunk = child.chunkOf(start);
@@ -550,6 +563,22 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     }
     this.#lens[k + 1] = parentLen;
     return pFirst;
+  }
+
+  /** Hashes the full groups of level k under parents `from .. to-1` into level k+1 (room reserved). */
+  #hashFullGroups(k: number, from: number, to: number): void {
+    const n = this.n;
+    const child = this.#levels[k]!;
+    const parent = this.#levels[k + 1]!;
+    const cn = child.chunkNodes;
+    for (let p = from; p < to; ) {
+      const start = p * n;
+      const ci = Math.floor(start / cn);
+      const within = start - ci * cn;
+      const groups = Math.min(to - p, (cn - within) / n);
+      this.hasher.hashGroups(child.chunks[ci]!, within * NODE_SIZE, n, groups, parent.chunkOf(p), parent.offsetOf(p));
+      p += groups;
+    }
   }
 
   /**
@@ -665,7 +694,10 @@ function readableChunk(level: Level, index: number): Uint8Array {
 /** Pending appended leaves up to which {@link LeanIMT} catches up one path at a time, not by a batch pass. */
 const SETTLE_BY_PATH = 2;
 
-/** Leaves stored per slice by {@link LeanIMT.insertManyStaged} (1 MiB). */
+/** No batch running: nothing hashed ahead. */
+const NO_AHEAD: number[] = [];
+
+/** Leaves stored (and their groups hashed) per slice by {@link LeanIMT.insertMany} (1 MiB). */
 const STORE_SLICE_NODES = 32_768;
 
 /** Views of nodes `index .. index+count-1` of `level`, one per chunk they touch. */

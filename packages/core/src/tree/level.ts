@@ -18,6 +18,7 @@
  */
 import type { ChunkRun, RunResidency } from './view.js';
 import { runHoldingChunk } from './view.js';
+import { allocUnfilled } from '../bytes.js';
 
 const NODE = 32;
 /** Target nodes per chunk (rounded up to a multiple of n): 32 KiB, 256 groups per hasher call at n=4. */
@@ -191,9 +192,11 @@ export class Level {
   /**
    * Makes room for `nodes` nodes. `tight`: a new last chunk starts at the size it needs (doubling up to
    * a chunk later, as a level's first chunk does) instead of a whole chunk: for a restore, whose levels
-   * each need a partial chunk that most trees never fill soon.
+   * each need a partial chunk that most trees never fill soon. `filledFrom`: the caller writes every
+   * node from it up to `nodes` before reading any of them, so new whole chunks inside that range are
+   * not zero-filled (see {@link allocUnfilled}); by default every new chunk is zeros.
    */
-  reserve(nodes: number, tight = false): void {
+  reserve(nodes: number, tight = false, filledFrom = Number.POSITIVE_INFINITY): void {
     if (nodes <= this.capacity) return;
     const cn = this.chunkNodes;
     const chunks = this.chunks;
@@ -215,8 +218,9 @@ export class Level {
       let cap = chunks.length === 0 || tight ? FIRST_CHUNK_NODES : cn;
       while (cap < need && cap < cn) cap *= 2;
       cap = Math.min(cap, cn);
-      const chunk = new Uint8Array(cap * NODE);
-      chunks.push(chunk);
+      const first = chunks.length * cn;
+      const filled = cap === cn && first >= filledFrom && first + cn <= nodes;
+      chunks.push(filled ? allocUnfilled(cn * NODE) : new Uint8Array(cap * NODE));
       this.#words.push(undefined);
       this.capacity = (chunks.length - 1) * cn + cap;
     }

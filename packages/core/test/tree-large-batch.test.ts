@@ -1,0 +1,79 @@
+/**
+ * insertMany of batches longer than one slice (32768 leaves): the leaves go into level 0 a slice at a
+ * time, the full groups of each slice are hashed before the next one is stored ("hash-ahead"), and new
+ * chunks the batch fills are not zero-filled. Checked node by node against the same leaves inserted in
+ * batches shorter than a slice (the path without hash-ahead), for several n and starting sizes, with a
+ * snapshot taken before, and with the hasher failing partway.
+ */
+import { describe, expect, it } from 'vitest';
+import { allocUnfilled } from '../src/bytes.js';
+import { LeanIMT } from '../src/tree/lean-imt.js';
+import type { TreeView } from '../src/tree/view.js';
+import { flatLeaves, hasherFailingWhile, mixHasher } from './support/batches.js';
+
+const SLICE = 32_768;
+const BIG = 2 * SLICE + 1234; // three slices, the last one short
+
+/** A tree of `count` leaves (numbered from 0) inserted in batches of at most `step` leaves. */
+function inSteps(n: number, count: number, step: number): LeanIMT {
+  const t = new LeanIMT({ hasher: mixHasher, n, maxDepth: 20 });
+  for (let at = 0; at < count; at += step) t.insertMany(flatLeaves(Math.min(step, count - at), at));
+  return t;
+}
+
+/** Same size, depth, level lengths and every node (byte comparison: expect per node is too slow here). */
+function expectSameNodes(got: TreeView, want: TreeView): void {
+  expect(got.size).toBe(want.size);
+  expect(got.depth).toBe(want.depth);
+  for (let k = 0; k <= want.depth; k++) {
+    expect(got.levelLength(k)).toBe(want.levelLength(k));
+    let differing = -1;
+    for (let i = 0; i < want.levelLength(k) && differing < 0; i++) {
+      if (Buffer.compare(got.getNode(k, i), want.getNode(k, i)) !== 0) differing = i;
+    }
+    expect(differing, `first differing node of level ${k}`).toBe(-1);
+  }
+}
+
+describe('LeanIMT: batches of several slices', () => {
+  for (const n of [2, 3, 4, 16, 17]) {
+    it(`n=${n}: one batch equals the same leaves in short batches, from any starting size`, () => {
+      for (const oldSize of [0, 1, 4093]) {
+        const t = inSteps(n, oldSize, 997);
+        const before = t.snapshot();
+        const root = t.insertMany(flatLeaves(BIG, oldSize));
+        const want = inSteps(n, oldSize + BIG, 997);
+        expect(Buffer.compare(root, want.root!)).toBe(0);
+        expectSameNodes(t, want);
+        if (oldSize > 0) expectSameNodes(before, inSteps(n, oldSize, 997)); // the snapshot did not move
+        // Growing on from there still agrees.
+        t.insertMany(flatLeaves(SLICE + 7, oldSize + BIG));
+        expectSameNodes(t, inSteps(n, oldSize + BIG + SLICE + 7, 997));
+      }
+    });
+  }
+
+  it('is atomic when the hasher fails while slices are still being stored', () => {
+    for (const failAtCall of [1, 7, 40]) {
+      let calls = 0;
+      let armed = false;
+      const flaky = hasherFailingWhile(mixHasher, () => armed && ++calls === failAtCall);
+      const t = new LeanIMT({ hasher: flaky, n: 4, maxDepth: 20 });
+      t.insertMany(flatLeaves(4093, 0));
+      armed = true;
+      expect(() => t.insertMany(flatLeaves(BIG, 4093))).toThrow('hasher failure');
+      armed = false;
+      expectSameNodes(t, inSteps(4, 4093, 997));
+      // The failed batch left nothing visible: the same batch again gives the tree of all the leaves.
+      t.insertMany(flatLeaves(BIG, 4093));
+      expectSameNodes(t, inSteps(4, 4093 + BIG, 997));
+    }
+  });
+
+  it('takes unfilled chunks as plain Uint8Arrays over their own buffer (one typed-array shape on the hot paths)', () => {
+    const chunk = allocUnfilled(32 * 1024);
+    expect(Object.getPrototypeOf(chunk)).toBe(Uint8Array.prototype); // not a Node Buffer
+    expect(chunk.byteOffset).toBe(0);
+    expect(chunk.buffer.byteLength).toBe(32 * 1024); // not a slice of a shared pool
+  });
+});
