@@ -19,6 +19,7 @@ export const RUST_INSERT_MANY: Readonly<Record<number, number>> = { 2: 34, 4: 59
 
 export const TARGETS: readonly Target[] = [
   { metric: 'tree.insertMany.N4', label: 'insertMany of 1M leaves, N=4', unit: 'M leaves/s', goal: 59, better: 'higher', rust: 59 },
+  { metric: 'tree.insertMany.transfer.N4', label: '  same, buffer transferred (`{ transfer: true }`)', unit: 'M leaves/s', goal: 59, better: 'higher' },
   { metric: 'tree.insert.N4', label: 'one-by-one insert, N=4', unit: 'M/s', goal: 1.1, better: 'higher', rust: 1.14 },
   { metric: 'proof.generate', label: 'proof generation (1M leaves, N=4)', unit: 'µs', goal: 1, better: 'lower', rust: 0.67 },
   { metric: 'proof.verify', label: 'proof verification (1M leaves, N=4)', unit: 'µs', goal: 2, better: 'lower', rust: 1.8 },
@@ -26,6 +27,7 @@ export const TARGETS: readonly Target[] = [
   { metric: 'durable.singlesRoots', label: '  same, each insert\'s root read right after it', unit: 'M/s', goal: 1, better: 'higher' },
   { metric: 'durable.ratio', label: 'insertDurable latency / raw write+fdatasync', unit: 'x', goal: 1.5, better: 'lower' },
   { metric: 'durable.bulk', label: 'insertMany of 1M + flush', unit: 'M leaves/s', goal: 30, better: 'higher', rust: 20 },
+  { metric: 'durable.bulkTransfer', label: '  same, buffer transferred (`{ transfer: true }`)', unit: 'M leaves/s', goal: 30, better: 'higher' },
   { metric: 'replay.100k', label: 'open + WAL replay of 100k single inserts', unit: 'ms', goal: 10, better: 'lower', rust: 5.4 },
   { metric: 'checkpoint.1M', label: 'checkpoint of 1M leaves', unit: 'ms', goal: 80, better: 'lower', rust: 79 },
   { metric: 'open.1M', label: 'open after a checkpoint of 1M (no verify, tiered), opens in a loop', unit: 'ms', goal: 1, better: 'lower', rust: 0.28 },

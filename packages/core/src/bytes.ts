@@ -58,6 +58,25 @@ export function flattenLeaves(leaves: Uint8Array | readonly Uint8Array[]): Uint8
   return flat;
 }
 
+/**
+ * The memory of `leaves` as a new array, with `leaves`' ArrayBuffer transferred (detached for the
+ * caller): for insertMany's `transfer` option. Throws `TypeError` (nothing detached) unless `leaves`
+ * spans its whole, transferable ArrayBuffer.
+ */
+export function transferLeaves(leaves: Uint8Array): Uint8Array {
+  const buffer = leaves.buffer;
+  if (!(buffer instanceof ArrayBuffer) || leaves.byteOffset !== 0 || leaves.byteLength !== buffer.byteLength) {
+    throw new TypeError('transfer needs a Uint8Array spanning its whole ArrayBuffer (byteOffset 0, every byte, not shared)');
+  }
+  let moved: ArrayBuffer;
+  try {
+    moved = structuredClone(buffer, { transfer: [buffer] });
+  } catch (cause) {
+    throw new TypeError('the leaves\' ArrayBuffer cannot be transferred', { cause });
+  }
+  return new Uint8Array(moved);
+}
+
 /** Lower-case hex of `bytes`. */
 export function toHex(bytes: Uint8Array): string {
   let s = '';

@@ -9,7 +9,7 @@ export { NODE_SIZE, assertNode, flattenLeaves, toHex, fromHex, bytesEqual } from
 export type { BoundPathKernel, Hasher } from './hasher.js';
 export { bindPathWithGroups, hasherFromGroupFunction, hashPathWithGroups } from './hasher.js';
 export { LeanIMT } from './tree/lean-imt.js';
-export type { LeanIMTOptions } from './tree/lean-imt.js';
+export type { InsertManyOptions, LeanIMTOptions } from './tree/lean-imt.js';
 export { TreeSnapshot } from './tree/snapshot.js';
 export type { SnapshotLevel } from './tree/snapshot.js';
 export type { ChunkRun, ChunkSource, RunResidency, TreeView } from './tree/view.js';

@@ -130,4 +130,45 @@ describe('RotorTree: batches logged by reference', () => {
       await again.close();
     }
   });
+
+  it('takes a transferred buffer (large and small batches, both WAL paths): the caller\'s is detached, the log holds the leaves', async () => {
+    for (const byReference of [true, false]) {
+      const disk = new MemoryDisk();
+      const tree = await open(probeWal(disk, byReference).wal);
+      const reference = new LeanIMT({ hasher: mixHasher, n: 4, maxDepth: 16 });
+      for (const [count, from] of [[BIG, 0], [10, BIG], [BIG + 3, BIG + 10]] as const) {
+        const buf = leaves(count, from);
+        reference.insertMany(buf.slice());
+        const result = tree.insertMany(buf, { transfer: true });
+        expect(buf.length).toBe(0); // detached
+        expect(result.root).toEqual(reference.root);
+      }
+      // Arrays are copied once, whatever the option says; the caller's arrays stay theirs.
+      const array = Array.from({ length: 40 }, (_, i) => leaves(1, 2 * BIG + 13 + i));
+      reference.insertMany(array);
+      expect(tree.insertMany(array, { transfer: true }).root).toEqual(reference.root);
+      expect(array[0]!.length).toBe(32);
+      await tree.flush();
+      await tree.close();
+      const again = await open(probeWal(disk, byReference).wal);
+      expect(again.size).toBe(reference.size);
+      expect(again.root).toEqual(reference.root);
+      await again.close();
+    }
+  });
+
+  it('refuses a buffer it cannot take before anything changes (TypeError, nothing detached)', async () => {
+    const tree = await open(probeWal(new MemoryDisk(), true).wal);
+    tree.insertMany(leaves(5, 0));
+    const before = tree.root;
+    const whole = leaves(BIG + 2, 5);
+    const part = whole.subarray(64);
+    expect(() => tree.insertMany(part, { transfer: true })).toThrow(TypeError);
+    const shared = new Uint8Array(new SharedArrayBuffer(64 * 32));
+    expect(() => tree.insertMany(shared, { transfer: true })).toThrow(TypeError);
+    expect(whole.length).toBe((BIG + 2) * 32);
+    expect(tree.size).toBe(5);
+    expect(tree.root).toEqual(before);
+    await tree.close();
+  });
 });

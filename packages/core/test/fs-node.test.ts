@@ -33,6 +33,19 @@ describe('nodeFileSystem', () => {
     expect(await fsRejectionCode(fs.open(join(dir, 'missing'), 'r+'))).toBe('ENOENT');
   });
 
+  it('offers startWriteback only with the platform hook, which gets the open file\'s descriptor', async () => {
+    expect((await nodeFileSystem().open(join(dir, 'plain'), 'wx+')).startWriteback).toBeUndefined();
+    const fds: number[] = [];
+    const fs = nodeFileSystem({ startWriteback: async (fd) => void fds.push(fd) });
+    const fh = await fs.open(join(dir, 'hooked'), 'wx+');
+    await fh.pwrite(Uint8Array.of(1, 2, 3), 0, 3, 0);
+    await fh.startWriteback!();
+    await fh.startWriteback!();
+    expect(fds.length).toBe(2);
+    expect(Number.isInteger(fds[0]) && fds[0]! >= 0 && fds[1] === fds[0]).toBe(true);
+    await fh.close();
+  });
+
   it('gather-writes more buffers than one writev takes (IOV_MAX), empty ones included, at a position', async () => {
     const fs = nodeFileSystem();
     const path = join(dir, 'v');

@@ -53,6 +53,55 @@ describe('LeanIMT: batches of several slices', () => {
     });
   }
 
+  for (const n of [4, 17]) {
+    it(`n=${n}: a transferred buffer and an array (whose flat copy the tree keeps) give the same tree`, () => {
+      for (const oldSize of [0, 4093]) {
+        const want = inSteps(n, oldSize + BIG, 997);
+        const byTransfer = inSteps(n, oldSize, 997);
+        const before = byTransfer.snapshot();
+        const buf = flatLeaves(BIG, oldSize);
+        byTransfer.insertMany(buf, { transfer: true });
+        expect(buf.length).toBe(0); // detached: the tree has its memory now
+        expectSameNodes(byTransfer, want);
+        if (oldSize > 0) expectSameNodes(before, inSteps(n, oldSize, 997));
+        const byArray = inSteps(n, oldSize, 997);
+        const flat = flatLeaves(BIG, oldSize);
+        byArray.insertMany(Array.from({ length: BIG }, (_, i) => flat.subarray(i * 32, i * 32 + 32)));
+        expectSameNodes(byArray, want);
+        // Kept chunks are never written again: growing on leaves the transferred bytes as they were.
+        byTransfer.insertMany(flatLeaves(SLICE + 7, oldSize + BIG), { transfer: true });
+        byArray.insertMany(flatLeaves(SLICE + 7, oldSize + BIG));
+        expectSameNodes(byTransfer, inSteps(n, oldSize + BIG + SLICE + 7, 997));
+        expectSameNodes(byArray, byTransfer);
+      }
+    });
+  }
+
+  it('transfer: refused buffers change nothing and stay attached; once accepted, a hasher failure still leaves the tree as it was', () => {
+    const t = inSteps(4, 4093, 997);
+    const whole = flatLeaves(BIG, 4093);
+    expect(() => t.insertMany(whole.subarray(32), { transfer: true })).toThrow(TypeError);
+    expect(() => t.insertMany(new Uint8Array(new SharedArrayBuffer(BIG * 32)), { transfer: true })).toThrow(TypeError);
+    const small = new LeanIMT({ hasher: mixHasher, n: 4, maxDepth: 3 }); // 64 leaves at most
+    const tooMany = flatLeaves(65, 0);
+    expect(() => small.insertMany(tooMany, { transfer: true })).toThrow(expect.objectContaining({ code: 'MAX_DEPTH_EXCEEDED' }));
+    expect(tooMany.length).toBe(65 * 32);
+    expect(whole.length).toBe(BIG * 32);
+    expectSameNodes(t, inSteps(4, 4093, 997));
+
+    let armed = false;
+    const flaky = new LeanIMT({ hasher: hasherFailingWhile(mixHasher, () => armed), n: 4, maxDepth: 20 });
+    flaky.insertMany(flatLeaves(4093, 0));
+    armed = true;
+    expect(() => flaky.insertMany(whole, { transfer: true })).toThrow('hasher failure');
+    armed = false;
+    expect(whole.length).toBe(0); // taken before hashing
+    expectSameNodes(flaky, inSteps(4, 4093, 997));
+    // The failed batch's chunks are still there past the end: the next batch replaces them.
+    flaky.insertMany(flatLeaves(BIG, 4093), { transfer: true });
+    expectSameNodes(flaky, inSteps(4, 4093 + BIG, 997));
+  });
+
   it('is atomic when the hasher fails while slices are still being stored', () => {
     for (const failAtCall of [1, 7, 40]) {
       let calls = 0;

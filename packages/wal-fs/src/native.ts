@@ -40,6 +40,12 @@ export interface NativeWalKernels {
    * `end`, or the start of a record with an implausible len or not inside the range.
    */
   sealRecords(bytes: Uint8Array, start: number, end: number): number;
+  /**
+   * Starts the write-out of the dirty pages of the file open as `fd` on the libuv pool, without
+   * waiting for it (`sync_file_range`, native/src/writeback.c); rejects with the errno name as
+   * `code`. Linux only: absent elsewhere.
+   */
+  startWriteback?(fd: number): Promise<void>;
 }
 
 /** Same relative path from src/ and dist/. */

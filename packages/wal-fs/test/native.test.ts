@@ -3,6 +3,9 @@
  * ranges (long enough for the 3-way and the carry-less-multiply folding paths), the record scan against the JS scan on
  * damaged logs, and the fallback when the addon is disabled.
  */
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { crc32c as crc32cJs } from '@rotortree/core/fs';
@@ -86,6 +89,26 @@ describe.skipIf(native === undefined)('native CRC-32C', () => {
     expect(() => kernels.crc32c(b, 0, 5, 2 ** 32)).toThrow(RangeError);
     expect(() => kernels.crc32c(new Uint16Array(4) as unknown as Uint8Array, 0, 1, 0)).toThrow(TypeError);
     expect(() => kernels.scanValid(b, 0, 11, 0)).toThrow(RangeError);
+  });
+});
+
+describe.skipIf(native?.startWriteback === undefined)('native startWriteback (sync_file_range)', () => {
+  it('resolves on a file with written bytes, rejects with the errno name on a bad fd, and checks its argument', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rotortree-writeback-'));
+    try {
+      const fd = openSync(join(dir, 'f'), 'w+');
+      try {
+        writeSync(fd, new Uint8Array(1 << 20).fill(7));
+        await expect(native!.startWriteback!(fd)).resolves.toBeUndefined();
+      } finally {
+        closeSync(fd);
+      }
+      await expect(native!.startWriteback!(fd)).rejects.toMatchObject({ code: 'EBADF', syscall: 'sync_file_range' });
+      expect(() => native!.startWriteback!(-1)).toThrow(TypeError);
+      expect(() => native!.startWriteback!('3' as unknown as number)).toThrow(TypeError);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

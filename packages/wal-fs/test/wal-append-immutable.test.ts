@@ -234,10 +234,10 @@ describe('appendImmutable', () => {
     expect(same(records[0]!.leaves, leaves(5, 1))).toBe(true);
   });
 
-  it('starts the device I/O of a long streamed record before it ends (an fdatasync every 4 MiB)', async () => {
-    const fs = faultyFileSystem({ seed: 12 });
+  /** The faulty fs `fs`, counting the datasyncs of the files it opens; with `writeback`, its files offer startWriteback. */
+  function countingFs(fs: FaultyFileSystem, writeback?: () => Promise<void>): { fs: FileSystem; datasyncs: () => number; writebacks: () => number } {
     let datasyncs = 0;
-    // The faulty fs, counting the datasyncs of the files it opens.
+    let writebacks = 0;
     const counting: FileSystem = {
       open: async (path, flags) => {
         const fh = await fs.open(path, flags);
@@ -251,6 +251,7 @@ describe('appendImmutable', () => {
           truncate: fh.truncate.bind(fh),
           close: fh.close.bind(fh),
         };
+        if (writeback !== undefined) counted.startWriteback = () => (writebacks++, writeback());
         return counted;
       },
       rename: fs.rename.bind(fs),
@@ -261,21 +262,51 @@ describe('appendImmutable', () => {
       exists: fs.exists.bind(fs),
       fsyncDir: fs.fsyncDir.bind(fs),
     };
-    const wal = fsWal({ dir: DIR, fs: counting });
-    await openCollect(wal);
-    const flat = leaves(0, (10 << 20) / 32); // 10 MiB
+    return { fs: counting, datasyncs: () => datasyncs, writebacks: () => writebacks };
+  }
+
+  /** Streams a 10 MiB record in 1 MiB parts through a flush taken while it is open; returns the kicks seen before `end`. */
+  async function streamTenMiB(wal: Wal, kicks: () => number): Promise<{ beforeEnd: number; flushed: Promise<number>; flat: Uint8Array }> {
+    const flat = leaves(0, (10 << 20) / 32);
     const writer = wal.appendImmutable!(1, flat.length);
     const flushed = wal.flush(); // takes the open record: its parts are written as they come
-    const before = datasyncs;
+    const before = kicks();
     for (let at = 0; at < flat.length; at += 1 << 20) writer.add([flat.subarray(at, at + (1 << 20))]);
-    expect(datasyncs - before).toBe(2); // after 4 and 8 MiB, while the record is still open
+    const beforeEnd = kicks() - before;
     writer.end();
-    expect(await flushed).toBe(1);
+    return { beforeEnd, flushed, flat };
+  }
+
+  for (const writeback of [false, true]) {
+    it(`starts the device I/O of a long streamed record before it ends (${writeback ? 'a write-back start every 2 MiB' : 'an fdatasync every 4 MiB'})`, async () => {
+      const fs = faultyFileSystem({ seed: 12 });
+      const counting = countingFs(fs, writeback ? async () => undefined : undefined);
+      const wal = fsWal({ dir: DIR, fs: counting.fs });
+      await openCollect(wal);
+      const syncsBefore = counting.datasyncs();
+      const { beforeEnd, flushed, flat } = await streamTenMiB(wal, writeback ? counting.writebacks : counting.datasyncs);
+      expect(beforeEnd).toBe(writeback ? 5 : 2); // while the record is still open
+      if (writeback) expect(counting.datasyncs()).toBe(syncsBefore); // no fdatasync kicks beside them
+      expect(await flushed).toBe(1);
+      await wal.close();
+      const again = fsWal({ dir: DIR, fs });
+      const { records } = await openCollect(again);
+      await again.close();
+      expect(records.length).toBe(1);
+      expect(same(records[0]!.leaves, flat)).toBe(true);
+    });
+  }
+
+  it('fails the flush and poisons when a write-back start fails', async () => {
+    const fs = faultyFileSystem({ seed: 13 });
+    const failing = countingFs(fs, async () => {
+      throw Object.assign(new Error('injected'), { code: 'EIO' });
+    });
+    const wal = fsWal({ dir: DIR, fs: failing.fs });
+    await openCollect(wal);
+    const { flushed } = await streamTenMiB(wal, failing.writebacks);
+    expect(await codeOf(flushed)).toBe('IO');
+    expect(await codeOf(wal.flush())).toBe('POISONED');
     await wal.close();
-    const again = fsWal({ dir: DIR, fs });
-    const { records } = await openCollect(again);
-    await again.close();
-    expect(records.length).toBe(1);
-    expect(same(records[0]!.leaves, flat)).toBe(true);
   });
 });

@@ -7,12 +7,13 @@
  * (see flush-lane.ts), checkpoints in the background (see checkpointer.ts).
  * @module
  */
-import { NODE_SIZE, flattenLeaves } from '../bytes.js';
+import { NODE_SIZE, flattenLeaves, transferLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import type { Hasher } from '../hasher.js';
 import type { CheckpointStore } from '../persistence/checkpoint-store.js';
 import type { ImmutableRecordWriter, Wal } from '../persistence/wal.js';
 import { LeanIMT } from '../tree/lean-imt.js';
+import type { InsertManyOptions } from '../tree/lean-imt.js';
 import type { TreeSnapshot } from '../tree/snapshot.js';
 import type { ChunkSource, TreeView } from '../tree/view.js';
 import { Checkpointer } from './checkpointer.js';
@@ -213,29 +214,35 @@ export class RotorTree<N extends number = number, D extends number = number> {
   /**
    * Appends leaves (an array of 32-byte arrays, or one flat buffer of k*32 bytes) as one WAL record:
    * all or nothing, also at recovery. Throws `EMPTY_BATCH`, `INVALID_NODE`, `MAX_DEPTH_EXCEEDED`,
-   * `RangeError` beyond {@link MAX_BATCH_LEAVES} (nothing changed), `POISONED` or `CLOSED`.
+   * `RangeError` beyond {@link MAX_BATCH_LEAVES}, `TypeError` for a buffer that cannot be transferred
+   * (nothing changed), `POISONED` or `CLOSED`. With `options.transfer`, a flat buffer is taken
+   * instead of copied (see {@link InsertManyOptions.transfer}).
    */
-  insertMany(leaves: Uint8Array | readonly Uint8Array[]): InsertResult {
+  insertMany(leaves: Uint8Array | readonly Uint8Array[], options?: InsertManyOptions): InsertResult {
     this.#assertWritable();
-    const flat = flattenLeaves(leaves);
+    let flat = flattenLeaves(leaves);
     if (flat.length > MAX_BATCH_LEAVES * NODE_SIZE) {
       throw new RangeError(`insertMany: at most ${MAX_BATCH_LEAVES} leaves per call (one WAL record), got ${flat.length / NODE_SIZE}`);
     }
     const count = flat.length / NODE_SIZE;
-    if (flat.length < WRITE_AHEAD_BYTES) return this.#commit(flat, count, this.#tree.insertMany(flat));
+    if (this.#tree.size + count > this.#tree.capacity) {
+      throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `${count} leaves do not fit: size ${this.#tree.size}, capacity ${this.#tree.capacity}`);
+    }
+    // The tree may keep the flat buffer when it is its own: the copy of an array, or a transferred buffer.
+    const transfer = leaves instanceof Uint8Array && options?.transfer === true;
+    if (transfer) flat = transferLeaves(flat);
+    const owned = transfer || !(leaves instanceof Uint8Array);
+    if (flat.length < WRITE_AHEAD_BYTES) return this.#commit(flat, count, this.#tree.insertManyStaged(flat, undefined, owned));
     // A large batch is logged and its flush started before it is hashed: the writes run on the libuv
     // pool while this thread hashes (hashing and the disk overlap). Everything the tree could refuse
     // is checked first; if hashing still throws, the WAL holds a batch the tree does not, so the
     // engine is poisoned (the batch may or may not be found after a reopen).
-    if (this.#tree.size + count > this.#tree.capacity) {
-      throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `${count} leaves do not fit: size ${this.#tree.size}, capacity ${this.#tree.capacity}`);
-    }
-    if (this.#wal.appendImmutable !== undefined) return this.#insertManyByReference(flat, count);
+    if (this.#wal.appendImmutable !== undefined) return this.#insertManyByReference(flat, count, owned);
     const seq = this.#append(flat);
     this.#lane.flushUpTo(seq).catch(() => undefined); // failures reach the token's waiters
     let root: Uint8Array;
     try {
-      root = this.#tree.insertMany(flat);
+      root = this.#tree.insertManyStaged(flat, undefined, owned);
     } catch (err) {
       throw this.#lane.poisonWith(err, 'a logged batch could not be added to the tree');
     }
@@ -246,23 +253,27 @@ export class RotorTree<N extends number = number, D extends number = number> {
   /**
    * The write-ahead path without a copy of the batch: the tree stores the leaves in its level 0 in
    * slices (a stored leaf is never rewritten), the WAL takes each slice by reference (never the
-   * caller's buffer, which may be reused once insertMany returns) and the flush, started with the
+   * caller's buffer, which may be reused once insertMany returns, unless it was transferred) and the flush, started with the
    * first slice, writes them as they come; the tree hashes each slice once it is handed over. The
    * tree is unchanged on any error;
    * a refusal by the WAL poisons (as in #append), and so does any failure once the record is open: a
    * record still open is given up (never written whole); one complete before hashing failed may or
    * may not be found after a reopen, as on the copying path.
    */
-  #insertManyByReference(flat: Uint8Array, count: number): InsertResult {
+  #insertManyByReference(flat: Uint8Array, count: number, owned: boolean): InsertResult {
     const seq = this.#seq + 1;
     let writer: ImmutableRecordWriter | undefined;
     let root: Uint8Array;
     try {
-      root = this.#tree.insertManyStaged(flat, (stored, last) => {
-        if (writer === undefined) writer = this.#openStored(seq, flat.length);
-        writer.add(stored);
-        if (last) writer.end();
-      });
+      root = this.#tree.insertManyStaged(
+        flat,
+        (stored, last) => {
+          if (writer === undefined) writer = this.#openStored(seq, flat.length);
+          writer.add(stored);
+          if (last) writer.end();
+        },
+        owned,
+      );
     } catch (err) {
       if (writer === undefined) throw err;
       writer.abort(err);

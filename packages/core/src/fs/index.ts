@@ -7,6 +7,7 @@
 export type { FileHandle, FileStat, FileSystem, OpenFlags } from './types.js';
 export { FileSystemError, fsErrorCode } from './errors.js';
 export { nodeFileSystem } from './node.js';
+export type { NodeFileSystemOptions } from './node.js';
 export { CRASH_MODES, faultyFileSystem } from './faulty.js';
 export type { CrashMode, CrashReport, FaultRule, FaultyFileSystem, FaultyFileSystemOptions, FsOp } from './faulty.js';
 export { crc32c } from './crc32c.js';

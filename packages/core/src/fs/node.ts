@@ -20,8 +20,25 @@ function skipWritten(bufs: readonly Uint8Array[], written: number): Uint8Array[]
   return rest;
 }
 
+/** Platform hooks for {@link nodeFileSystem} that need native code (core has none). */
+export interface NodeFileSystemOptions {
+  /**
+   * Starts the write-out of the dirty pages of the file open as `fd` without waiting (e.g.
+   * `startWriteback` of `@rotortree/wal-fs`'s addon, `sync_file_range`): offered as
+   * {@link FileHandle.startWriteback}.
+   */
+  readonly startWriteback?: (fd: number) => Promise<void>;
+}
+
 class NodeFile implements FileHandle {
-  constructor(private readonly fh: NodeHandle) {}
+  readonly startWriteback?: () => Promise<void>;
+
+  constructor(
+    private readonly fh: NodeHandle,
+    startWriteback: ((fd: number) => Promise<void>) | undefined,
+  ) {
+    if (startWriteback !== undefined) this.startWriteback = () => startWriteback(fh.fd);
+  }
 
   async pwrite(buf: Uint8Array, off: number, len: number, pos: number): Promise<void> {
     if (!Number.isInteger(off) || !Number.isInteger(len) || off < 0 || len < 0 || off + len > buf.length) {
@@ -80,8 +97,10 @@ class NodeFile implements FileHandle {
 }
 
 class NodeFileSystem implements FileSystem {
+  constructor(private readonly options: NodeFileSystemOptions) {}
+
   async open(path: string, flags: OpenFlags): Promise<FileHandle> {
-    return new NodeFile(await fsOpen(path, flags));
+    return new NodeFile(await fsOpen(path, flags), this.options.startWriteback);
   }
 
   rename(from: string, to: string): Promise<void> {
@@ -124,6 +143,6 @@ class NodeFileSystem implements FileSystem {
 }
 
 /** The real file system of this machine. */
-export function nodeFileSystem(): FileSystem {
-  return new NodeFileSystem();
+export function nodeFileSystem(options: NodeFileSystemOptions = {}): FileSystem {
+  return new NodeFileSystem(options);
 }

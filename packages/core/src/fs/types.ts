@@ -28,6 +28,13 @@ export interface FileHandle {
    * which falls back to one `pwrite` per buffer. Not atomic: a crash may keep any subset.
    */
   pwritev?(bufs: readonly Uint8Array[], pos: number): Promise<void>;
+  /**
+   * Optional hint: starts writing the file's written bytes to the device and resolves without waiting
+   * for them (Linux `sync_file_range` with `SYNC_FILE_RANGE_WRITE`), so that a later {@link datasync}
+   * finds less to do. Makes nothing durable, and leaves any write-back error for `datasync` to report.
+   * A rejection is an I/O error, as from a write.
+   */
+  startWriteback?(): Promise<void>;
   /** Reads up to `len` bytes at `pos` into `buf[off]`; resolves with the count (less only at end of file). */
   read(buf: Uint8Array, off: number, len: number, pos: number): Promise<number>;
   /** The current size in bytes. */

@@ -253,6 +253,42 @@ export class Level {
     return (index % this.chunkNodes) * NODE;
   }
 
+  /**
+   * Stores `count` nodes from `src[srcOffset]` as nodes `index..` (at or past every live node), keeping
+   * views of `src` as this level's chunks where they cover whole chunks instead of copying them: the
+   * caller hands `src` over (its bytes never change again; `src.byteOffset + srcOffset` a multiple
+   * of 4). The parts in partial chunks are copied. Makes room as needed.
+   */
+  storeOwned(index: number, src: Uint8Array, srcOffset: number, count: number): void {
+    const cn = this.chunkNodes;
+    const bytes = cn * NODE;
+    const chunks = this.chunks;
+    while (count > 0) {
+      const c = Math.floor(index / cn);
+      const within = index - c * cn;
+      const take = Math.min(count, cn - within);
+      if (take === cn && c <= chunks.length) {
+        // A whole chunk: any chunk allocated there holds no live node (they are all before index).
+        const view = src.subarray(srcOffset, srcOffset + bytes);
+        if (c === chunks.length) {
+          chunks.push(view);
+          this.#words.push(undefined);
+        } else {
+          chunks[c] = view;
+          this.#forgetWords(c);
+        }
+        const last = chunks[chunks.length - 1];
+        this.capacity = (chunks.length - 1) * cn + (last?.length ?? bytes) / NODE;
+      } else {
+        this.reserve(index + take, false, index);
+        this.write(index, src, srcOffset, take);
+      }
+      index += take;
+      srcOffset += take * NODE;
+      count -= take;
+    }
+  }
+
   /** Copies `count` nodes from `src[srcOffset]` to nodes `index..` (room must be reserved). */
   write(index: number, src: Uint8Array, srcOffset: number, count: number): void {
     const cn = this.chunkNodes;

@@ -3,7 +3,7 @@
  *
  * Exports { hardware, crc32c(bytes, start, end, crc), crc32cTable(bytes, start, end, crc),
  *           scanValid(file, start, end, baseSeq), scanRun(...), gatherRun(...) (record_walk.c),
- *           sealRecords(bytes, start, end) (record_seal.c) }.
+ *           sealRecords(bytes, start, end) (record_seal.c), startWriteback(fd) (writeback.c, Linux) }.
  * Every range is checked here before any byte is read; bad arguments throw TypeError / RangeError.
  */
 #define NAPI_VERSION 8
@@ -17,6 +17,7 @@
 #include "crc32c.h"
 #include "record_seal.h"
 #include "record_walk.h"
+#include "writeback.h"
 
 #ifndef _WIN32
 #include <pthread.h>
@@ -144,7 +145,7 @@ NAPI_MODULE_INIT() {
       !export_fn(env, exports, "crc32c", crc_call, (void *)crc32c) ||
       !export_fn(env, exports, "crc32cTable", crc_call, (void *)crc32c_table) ||
       !export_fn(env, exports, "scanValid", scan_valid, NULL) || !record_walk_exports(env, exports) ||
-      !record_seal_exports(env, exports)) {
+      !record_seal_exports(env, exports) || !writeback_exports(env, exports)) {
     napi_throw_error(env, "ERR_NAPI", "cannot create the exports");
     return NULL;
   }

@@ -1,0 +1,93 @@
+/*
+ * startWriteback(fd) -> Promise<void>: sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE) on the libuv
+ * pool. It starts the write-out of every dirty page of the file that is not under write-out already,
+ * and does not wait for it: the device works on a long record while the rest of it is still being
+ * written, so the fdatasync at the end finds little left to do. Unlike an fdatasync it commits no
+ * journal and flushes no device cache, and it makes nothing durable; it does not consume a write-back
+ * error either (the fdatasync after it still reports one). Exported on Linux only. A failed call
+ * rejects with an Error whose `code` is the errno name.
+ */
+#define _GNU_SOURCE
+#include "writeback.h"
+
+#ifdef __linux__
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <uv.h>
+
+typedef struct {
+  napi_async_work work;
+  napi_deferred deferred;
+  int fd;
+  int err;
+} writeback_job;
+
+static void run(napi_env env, void *data) {
+  (void)env;
+  writeback_job *job = data;
+  job->err = sync_file_range(job->fd, 0, 0, SYNC_FILE_RANGE_WRITE) == 0 ? 0 : errno;
+}
+
+static void settle(napi_env env, napi_status status, void *data) {
+  writeback_job *job = data;
+  if (status == napi_ok && job->err == 0) {
+    napi_value undefined;
+    napi_get_undefined(env, &undefined);
+    napi_resolve_deferred(env, job->deferred, undefined);
+  } else {
+    const int err = status == napi_ok ? job->err : EIO;
+    napi_value code, message, syscall, error;
+    napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
+    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
+    napi_create_string_utf8(env, "sync_file_range", NAPI_AUTO_LENGTH, &syscall);
+    napi_create_error(env, code, message, &error);
+    napi_set_named_property(env, error, "syscall", syscall);
+    napi_reject_deferred(env, job->deferred, error);
+  }
+  napi_delete_async_work(env, job->work);
+  free(job);
+}
+
+static napi_value start_writeback(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  int32_t fd;
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fd must be a file descriptor (an integer >= 0)");
+    return NULL;
+  }
+  writeback_job *job = calloc(1, sizeof *job);
+  if (job == NULL) {
+    napi_throw_error(env, "ENOMEM", "out of memory");
+    return NULL;
+  }
+  job->fd = fd;
+  napi_value promise, name;
+  if (napi_create_string_utf8(env, "rotortree:startWriteback", NAPI_AUTO_LENGTH, &name) == napi_ok &&
+      napi_create_promise(env, &job->deferred, &promise) == napi_ok) {
+    if (napi_create_async_work(env, NULL, name, run, settle, job, &job->work) == napi_ok) {
+      if (napi_queue_async_work(env, job->work) == napi_ok) return promise;
+      napi_delete_async_work(env, job->work);
+    }
+  }
+  /* Not queued: the caller gets the thrown error (a promise made is left pending, unreachable). */
+  free(job);
+  napi_throw_error(env, "ERR_NAPI", "cannot queue startWriteback");
+  return NULL;
+}
+
+bool writeback_exports(napi_env env, napi_value exports) {
+  napi_value fn;
+  return napi_create_function(env, "startWriteback", NAPI_AUTO_LENGTH, start_writeback, NULL, &fn) == napi_ok &&
+         napi_set_named_property(env, exports, "startWriteback", fn) == napi_ok;
+}
+#else
+bool writeback_exports(napi_env env, napi_value exports) {
+  (void)env;
+  (void)exports;
+  return true;
+}
+#endif
