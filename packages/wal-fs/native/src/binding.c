@@ -9,12 +9,13 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "crc32c.h"
+#include "napi_args.h"
+#include "record_layout.h"
 #include "record_seal.h"
 #include "record_walk.h"
 #include "writeback.h"
@@ -23,52 +24,6 @@
 #include <pthread.h>
 static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 #endif
-
-/* The record layout of src/format.ts (keep in step). */
-#define RECORD_HEADER 20
-#define RECORD_OVERHEAD 24
-#define MAX_PAYLOAD (1u << 30)
-
-static uint8_t empty_byte;
-
-static bool get_bytes(napi_env env, napi_value value, uint8_t **data, size_t *len) {
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  size_t length = 0;
-  if (napi_get_typedarray_info(env, value, &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bytes must be a Uint8Array");
-    return false;
-  }
-  *data = ptr != NULL ? (uint8_t *)ptr : &empty_byte;
-  *len = length;
-  return true;
-}
-
-/* A safe integer in [0, max]. */
-static bool get_index(napi_env env, napi_value value, double max, double *out) {
-  double d;
-  if (napi_get_value_double(env, value, &d) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "offsets must be numbers");
-    return false;
-  }
-  if (!(d >= 0 && d <= max) || d != floor(d)) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "offset out of range");
-    return false;
-  }
-  *out = d;
-  return true;
-}
-
-/* Reads (bytes, start, end) with start <= end <= bytes.length. */
-static bool get_range(napi_env env, napi_value *argv, uint8_t **data, size_t *start, size_t *end) {
-  size_t len;
-  double s, e;
-  if (!get_bytes(env, argv[0], data, &len)) return false;
-  if (!get_index(env, argv[2], (double)len, &e) || !get_index(env, argv[1], e, &s)) return false;
-  *start = (size_t)s;
-  *end = (size_t)e;
-  return true;
-}
 
 typedef uint32_t (*crc_fn)(uint32_t, const uint8_t *, size_t);
 
@@ -83,15 +38,11 @@ static napi_value crc_call(napi_env env, napi_callback_info info) {
   uint8_t *bytes;
   size_t start, end;
   double crc;
-  if (!get_range(env, argv, &bytes, &start, &end) || !get_index(env, argv[3], 4294967295.0, &crc)) return NULL;
+  if (!arg_byte_range(env, argv, &bytes, &start, &end) || !arg_integer(env, argv[3], 0, 4294967295.0, &crc)) return NULL;
   uint32_t out = ((crc_fn)data)((uint32_t)crc, bytes + start, end - start);
   napi_value result;
   napi_create_uint32(env, out, &result);
   return result;
-}
-
-static uint32_t read_u32(const uint8_t *p) {
-  return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
 /*
@@ -109,14 +60,14 @@ static napi_value scan_valid(napi_env env, napi_callback_info info) {
   uint8_t *file;
   size_t pos, end;
   double base;
-  if (!get_range(env, argv, &file, &pos, &end) || !get_index(env, argv[3], 9007199254740991.0, &base)) return NULL;
+  if (!arg_byte_range(env, argv, &file, &pos, &end) || !arg_integer(env, argv[3], 0, MAX_SAFE, &base)) return NULL;
   uint64_t seq = (uint64_t)base;
   while (end - pos >= RECORD_OVERHEAD) {
     uint32_t len = read_u32(file + pos);
-    if (len == 0 || (len & 31) != 0 || len > MAX_PAYLOAD || len > end - pos - RECORD_OVERHEAD) break;
+    if (!plausible_len(len, end - pos)) break;
     size_t crc_at = pos + RECORD_HEADER + len;
     if (read_u32(file + crc_at) != crc32c(0, file + pos, crc_at - pos)) break;
-    uint64_t got = (uint64_t)read_u32(file + pos + 4) | ((uint64_t)read_u32(file + pos + 8) << 32);
+    uint64_t got = read_u64(file + pos + 4);
     if (got != seq + 1) break;
     seq = got;
     pos = crc_at + 4;
@@ -124,12 +75,6 @@ static napi_value scan_valid(napi_env env, napi_callback_info info) {
   napi_value result;
   napi_create_double(env, (double)pos, &result);
   return result;
-}
-
-static bool export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb, void *data) {
-  napi_value fn;
-  return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, data, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, name, fn) == napi_ok;
 }
 
 NAPI_MODULE_INIT() {
@@ -142,9 +87,9 @@ NAPI_MODULE_INIT() {
   napi_value hardware;
   if (napi_get_boolean(env, crc32c_hardware(), &hardware) != napi_ok ||
       napi_set_named_property(env, exports, "hardware", hardware) != napi_ok ||
-      !export_fn(env, exports, "crc32c", crc_call, (void *)crc32c) ||
-      !export_fn(env, exports, "crc32cTable", crc_call, (void *)crc32c_table) ||
-      !export_fn(env, exports, "scanValid", scan_valid, NULL) || !record_walk_exports(env, exports) ||
+      !export_function(env, exports, "crc32c", crc_call, (void *)crc32c) ||
+      !export_function(env, exports, "crc32cTable", crc_call, (void *)crc32c_table) ||
+      !export_function(env, exports, "scanValid", scan_valid, NULL) || !record_walk_exports(env, exports) ||
       !record_seal_exports(env, exports) || !writeback_exports(env, exports)) {
     napi_throw_error(env, "ERR_NAPI", "cannot create the exports");
     return NULL;

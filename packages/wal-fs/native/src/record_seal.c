@@ -12,39 +12,18 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "crc32c.h"
+#include "napi_args.h"
+#include "record_layout.h"
 #include "record_seal.h"
-
-/* The record layout of src/format.ts (keep in step). */
-#define RECORD_HEADER 20
-#define RECORD_OVERHEAD 24
-#define HEADER_CRC_SPAN 16
-#define MAX_PAYLOAD (1u << 30)
-
-static uint32_t read_u32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4); /* little-endian hosts only, as crc32c.c */
-  return v;
-}
-
-static void write_u32(uint8_t *p, uint32_t v) {
-  memcpy(p, &v, 4);
-}
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <nmmintrin.h>
 #define HAVE_HW_SEAL 1
-
-static uint64_t read_u64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
 
 /*
  * One record with the CRC32 instruction, inline (the general kernel's setup costs more than
@@ -89,29 +68,13 @@ static napi_value seal_records(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (bytes, start, end)");
     return NULL;
   }
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  size_t length = 0;
-  if (napi_get_typedarray_info(env, argv[0], &type, &length, &ptr, NULL, NULL) != napi_ok || type != napi_uint8_array) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bytes must be a Uint8Array");
-    return NULL;
-  }
-  double s, e;
-  if (napi_get_value_double(env, argv[1], &s) != napi_ok || napi_get_value_double(env, argv[2], &e) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "offsets must be numbers");
-    return NULL;
-  }
-  if (!(e >= 0 && e <= (double)length && e == floor(e)) || !(s >= 0 && s <= e && s == floor(s))) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "offset out of range");
-    return NULL;
-  }
-  uint8_t *bytes = (uint8_t *)ptr;
-  size_t pos = (size_t)s;
-  const size_t end = (size_t)e;
+  uint8_t *bytes;
+  size_t pos, end;
+  if (!arg_byte_range(env, argv, &bytes, &pos, &end)) return NULL;
   const bool hw = crc32c_hardware();
   while (end - pos >= RECORD_OVERHEAD) {
     uint32_t len = read_u32(bytes + pos);
-    if (len == 0 || (len & 31) != 0 || len > MAX_PAYLOAD || len > end - pos - RECORD_OVERHEAD) break;
+    if (!plausible_len(len, end - pos)) break;
     seal_one(bytes + pos, len, hw);
     pos += (size_t)len + RECORD_OVERHEAD;
   }
@@ -121,7 +84,5 @@ static napi_value seal_records(napi_env env, napi_callback_info info) {
 }
 
 bool record_seal_exports(napi_env env, napi_value exports) {
-  napi_value fn;
-  return napi_create_function(env, "sealRecords", NAPI_AUTO_LENGTH, seal_records, NULL, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, "sealRecords", fn) == napi_ok;
+  return export_function(env, exports, "sealRecords", seal_records, NULL);
 }

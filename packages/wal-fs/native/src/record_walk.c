@@ -21,31 +21,14 @@
 #define NAPI_VERSION 8
 #include <node_api.h>
 
-#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "crc32c.h"
+#include "napi_args.h"
+#include "record_layout.h"
 #include "record_walk.h"
-
-/* The record layout of src/format.ts (keep in step). */
-#define RECORD_HEADER 20
-#define RECORD_OVERHEAD 24
-#define MAX_PAYLOAD (1u << 30)
-#define MAX_SAFE 9007199254740991.0
-
-static uint32_t read_u32(const uint8_t *p) {
-  uint32_t v;
-  memcpy(&v, p, 4); /* little-endian hosts only, as crc32c.c */
-  return v;
-}
-
-static uint64_t read_u64(const uint8_t *p) {
-  uint64_t v;
-  memcpy(&v, p, 8);
-  return v;
-}
 
 /*
  * Single-insert records (one leaf: 56 bytes, CRC over 52) are the common case of a log and the
@@ -100,47 +83,6 @@ static size_t four_one_leaf(const uint8_t *file, size_t pos, size_t end, uint64_
 #endif
 }
 
-static bool typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length, const char *what) {
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  size_t len = 0;
-  if (napi_get_typedarray_info(env, value, &type, &len, &ptr, NULL, NULL) != napi_ok || type != want) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", what);
-    return false;
-  }
-  *data = ptr;
-  *length = len;
-  return true;
-}
-
-/* An integer in [lo, hi]. */
-static bool number(napi_env env, napi_value value, double lo, double hi, double *out) {
-  double d;
-  if (napi_get_value_double(env, value, &d) != napi_ok) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "offsets must be numbers");
-    return false;
-  }
-  if (!(d >= lo && d <= hi) || d != floor(d)) {
-    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "offset out of range");
-    return false;
-  }
-  *out = d;
-  return true;
-}
-
-/* (bytes, start, end) with start <= end <= bytes.length. */
-static bool byte_range(napi_env env, napi_value *argv, const uint8_t **data, size_t *start, size_t *end) {
-  void *ptr;
-  size_t len;
-  double s, e;
-  if (!typed(env, argv[0], napi_uint8_array, &ptr, &len, "file must be a Uint8Array")) return false;
-  if (!number(env, argv[2], 0, (double)len, &e) || !number(env, argv[1], 0, e, &s)) return false;
-  *data = (const uint8_t *)ptr;
-  *start = (size_t)s;
-  *end = (size_t)e;
-  return true;
-}
-
 static napi_value uint_result(napi_env env, uint32_t v) {
   napi_value result;
   napi_create_uint32(env, v, &result);
@@ -154,14 +96,14 @@ static napi_value scan_run(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (file, start, end, baseSeq, shift, lastNoted, spacing, table)");
     return NULL;
   }
-  const uint8_t *file;
+  uint8_t *file;
   size_t pos, end, table_len;
   double base, shift, last_noted, spacing;
   void *table_ptr;
-  if (!byte_range(env, argv, &file, &pos, &end) || !number(env, argv[3], 0, MAX_SAFE, &base) ||
-      !number(env, argv[4], 0, MAX_SAFE, &shift) || !number(env, argv[5], -MAX_SAFE, MAX_SAFE, &last_noted) ||
-      !number(env, argv[6], 1, MAX_SAFE, &spacing) ||
-      !typed(env, argv[7], napi_float64_array, &table_ptr, &table_len, "table must be a Float64Array")) {
+  if (!arg_byte_range(env, argv, &file, &pos, &end) || !arg_integer(env, argv[3], 0, MAX_SAFE, &base) ||
+      !arg_integer(env, argv[4], 0, MAX_SAFE, &shift) || !arg_integer(env, argv[5], -MAX_SAFE, MAX_SAFE, &last_noted) ||
+      !arg_integer(env, argv[6], 1, MAX_SAFE, &spacing) ||
+      !arg_typed(env, argv[7], napi_float64_array, &table_ptr, &table_len, "table must be a Float64Array")) {
     return NULL;
   }
   if (table_len < 4) {
@@ -183,7 +125,7 @@ static napi_value scan_run(napi_env env, napi_callback_info info) {
       if (end - pos < RECORD_OVERHEAD) break;
     }
     uint32_t len = read_u32(file + pos);
-    if (len == 0 || (len & 31) != 0 || len > MAX_PAYLOAD || len > end - pos - RECORD_OVERHEAD) break;
+    if (!plausible_len(len, end - pos)) break;
     size_t crc_at = pos + RECORD_HEADER + len;
     if (read_u32(file + crc_at) != crc32c(0, file + pos, crc_at - pos)) break;
     if (read_u64(file + pos + 4) != seq + 1) break;
@@ -212,14 +154,14 @@ static napi_value gather_run(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (file, start, end, maxLen, out, outStart, stats)");
     return NULL;
   }
-  const uint8_t *file;
+  uint8_t *file;
   size_t pos, end, out_len, stats_len;
   double max_len, out_start;
   void *out_ptr, *stats_ptr;
-  if (!byte_range(env, argv, &file, &pos, &end) || !number(env, argv[3], 0, MAX_SAFE, &max_len) ||
-      !typed(env, argv[4], napi_uint8_array, &out_ptr, &out_len, "out must be a Uint8Array") ||
-      !number(env, argv[5], 0, (double)out_len, &out_start) ||
-      !typed(env, argv[6], napi_float64_array, &stats_ptr, &stats_len, "stats must be a Float64Array")) {
+  if (!arg_byte_range(env, argv, &file, &pos, &end) || !arg_integer(env, argv[3], 0, MAX_SAFE, &max_len) ||
+      !arg_typed(env, argv[4], napi_uint8_array, &out_ptr, &out_len, "out must be a Uint8Array") ||
+      !arg_integer(env, argv[5], 0, (double)out_len, &out_start) ||
+      !arg_typed(env, argv[6], napi_float64_array, &stats_ptr, &stats_len, "stats must be a Float64Array")) {
     return NULL;
   }
   if (stats_len < 2) {
@@ -243,12 +185,6 @@ static napi_value gather_run(napi_env env, napi_callback_info info) {
   return uint_result(env, records);
 }
 
-static bool export_fn(napi_env env, napi_value exports, const char *name, napi_callback cb) {
-  napi_value fn;
-  return napi_create_function(env, name, NAPI_AUTO_LENGTH, cb, NULL, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, name, fn) == napi_ok;
-}
-
 bool record_walk_exports(napi_env env, napi_value exports) {
-  return export_fn(env, exports, "scanRun", scan_run) && export_fn(env, exports, "gatherRun", gather_run);
+  return export_function(env, exports, "scanRun", scan_run, NULL) && export_function(env, exports, "gatherRun", gather_run, NULL);
 }

@@ -9,6 +9,7 @@
  */
 #define _GNU_SOURCE
 #include "writeback.h"
+#include "napi_args.h"
 
 #ifdef __linux__
 #include <errno.h>
@@ -80,9 +81,7 @@ static napi_value start_writeback(napi_env env, napi_callback_info info) {
 }
 
 bool writeback_exports(napi_env env, napi_value exports) {
-  napi_value fn;
-  return napi_create_function(env, "startWriteback", NAPI_AUTO_LENGTH, start_writeback, NULL, &fn) == napi_ok &&
-         napi_set_named_property(env, exports, "startWriteback", fn) == napi_ok;
+  return export_function(env, exports, "startWriteback", start_writeback, NULL);
 }
 #else
 bool writeback_exports(napi_env env, napi_value exports) {
