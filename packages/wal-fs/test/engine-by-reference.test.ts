@@ -56,6 +56,28 @@ describe('RotorTree over fsWal: batches logged by reference', () => {
     await again.close();
   });
 
+  it('batches whose buffers are transferred are logged as inserted (the real WAL writes the taken memory)', async () => {
+    const open = () => RotorTree.open({ hasher, n: 4, maxDepth: 32, wal: fsWal({ dir }), flushPolicy: { kind: 'interval', ms: 1 } });
+    const reference = new LeanIMT({ hasher, n: 4, maxDepth: 32 });
+    const tree = await open();
+    let size = 0;
+    const tokens = [];
+    for (const count of [3, 100_000, 70_001, 2]) {
+      const batch = leaves(count, size);
+      reference.insertMany(batch.slice());
+      tokens.push(tree.insertMany(batch, { transfer: true }).token);
+      expect(batch.length).toBe(0);
+      size += count;
+    }
+    await Promise.all(tokens.map((t) => t.wait()));
+    expect(tree.root).toEqual(reference.root);
+    await tree.close();
+    const again = await open();
+    expect(again.size).toBe(size);
+    expect(again.root).toEqual(reference.root);
+    await again.close();
+  });
+
   it('a failed write of a streamed batch poisons the tree and rejects its token', async () => {
     const fs = faultyFileSystem({ seed: 5 });
     const tree = await RotorTree.open({ hasher, n: 4, maxDepth: 32, wal: fsWal({ dir: '/db', fs }), flushPolicy: { kind: 'manual' } });

@@ -23,8 +23,9 @@ export interface InsertManyOptions {
    * SharedArrayBuffer, not WebAssembly memory, not a slice of Node's Buffer pool), else `TypeError`
    * and nothing changes. Once the batch is accepted, the buffer is transferred to the tree (as by
    * `structuredClone` with `transfer`): the caller's array and every view of its buffer are
-   * detached (length 0) from then on, even if hashing then fails. Saves the copy of the leaves and
-   * the memory for it: for a batch of 1M leaves, ~5 ms and 32 MiB.
+   * detached (length 0) from then on, even if the batch then fails (a hasher error; for
+   * `RotorTree`, the WAL refusing it). Saves the copy of the leaves and the memory for it: for a
+   * batch of 1M leaves, ~5 ms and 32 MiB.
    */
   readonly transfer?: boolean;
 }
