@@ -74,7 +74,19 @@ describe('engine tiering over checkpoint-mmap', () => {
         expect(verifyProof(hasher, s2.generateProof(i), { root: reference.root!, size: total + 5000, n: 4 })).toBe(true);
       }
       await again.checkpoint();
+      // A transferred batch (whole chunks of it become level 0) over the restored, tiered tree; the
+      // next checkpoint re-tiers those chunks too.
+      const more = leaves(3 * cn + 70_000, total + 5000);
+      reference.insertMany(more.slice());
+      again.insertMany(more, { transfer: true });
+      expect(toHex(again.root!)).toBe(toHex(reference.root!));
+      await again.checkpoint();
       await again.close();
+      const third = await open(dir, 2, mmap);
+      expect(third.size).toBe(reference.size);
+      expect(toHex(third.root!)).toBe(toHex(reference.root!));
+      expect(toHex(third.snapshot().getNode(0, total + 5000 + 2 * cn + 7))).toBe(toHex(reference.getNode(0, total + 5000 + 2 * cn + 7)));
+      await third.close();
     });
   }
 });
