@@ -28,21 +28,14 @@ static pthread_once_t init_once = PTHREAD_ONCE_INIT;
 typedef uint32_t (*crc_fn)(uint32_t, const uint8_t *, size_t);
 
 static napi_value crc_call(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
   void *data;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok || argc < 4) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (bytes, start, end, crc)");
-    return NULL;
-  }
+  if (!arg_list(env, info, 4, argv, &data, "expected (bytes, start, end, crc)")) return NULL;
   uint8_t *bytes;
   size_t start, end;
   double crc;
   if (!arg_byte_range(env, argv, &bytes, &start, &end) || !arg_integer(env, argv[3], 0, 4294967295.0, &crc)) return NULL;
-  uint32_t out = ((crc_fn)data)((uint32_t)crc, bytes + start, end - start);
-  napi_value result;
-  napi_create_uint32(env, out, &result);
-  return result;
+  return uint_result(env, ((crc_fn)data)((uint32_t)crc, bytes + start, end - start));
 }
 
 /*
@@ -51,12 +44,8 @@ static napi_value crc_call(napi_env env, napi_callback_info info) {
  * validRecordLength() of format.ts: plausible len, inside `end`, right record CRC.
  */
 static napi_value scan_valid(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 4) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (file, start, end, baseSeq)");
-    return NULL;
-  }
+  if (!arg_list(env, info, 4, argv, NULL, "expected (file, start, end, baseSeq)")) return NULL;
   uint8_t *file;
   size_t pos, end;
   double base;

@@ -5,6 +5,15 @@
 /* A non-NULL address for empty typed arrays, whose data pointer may be NULL. */
 static uint8_t empty_byte;
 
+bool arg_list(napi_env env, napi_callback_info info, size_t count, napi_value *argv, void **data, const char *usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, data) != napi_ok || argc < count) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", usage);
+    return false;
+  }
+  return true;
+}
+
 bool arg_typed(napi_env env, napi_value value, napi_typedarray_type want, void **data, size_t *length, const char *what) {
   napi_typedarray_type type;
   void *ptr = NULL;
@@ -43,6 +52,11 @@ bool arg_byte_range(napi_env env, napi_value *argv, uint8_t **data, size_t *star
   *start = (size_t)s;
   *end = (size_t)e;
   return true;
+}
+
+napi_value uint_result(napi_env env, uint32_t v) {
+  napi_value result;
+  return napi_create_uint32(env, v, &result) == napi_ok ? result : NULL;
 }
 
 bool export_function(napi_env env, napi_value exports, const char *name, napi_callback cb, void *data) {

@@ -62,12 +62,8 @@ static void seal_one(uint8_t *r, uint32_t len, bool hw) {
 }
 
 static napi_value seal_records(napi_env env, napi_callback_info info) {
-  size_t argc = 3;
   napi_value argv[3];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 3) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (bytes, start, end)");
-    return NULL;
-  }
+  if (!arg_list(env, info, 3, argv, NULL, "expected (bytes, start, end)")) return NULL;
   uint8_t *bytes;
   size_t pos, end;
   if (!arg_byte_range(env, argv, &bytes, &pos, &end)) return NULL;

@@ -83,19 +83,9 @@ static size_t four_one_leaf(const uint8_t *file, size_t pos, size_t end, uint64_
 #endif
 }
 
-static napi_value uint_result(napi_env env, uint32_t v) {
-  napi_value result;
-  napi_create_uint32(env, v, &result);
-  return result;
-}
-
 static napi_value scan_run(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
   napi_value argv[8];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 8) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (file, start, end, baseSeq, shift, lastNoted, spacing, table)");
-    return NULL;
-  }
+  if (!arg_list(env, info, 8, argv, NULL, "expected (file, start, end, baseSeq, shift, lastNoted, spacing, table)")) return NULL;
   uint8_t *file;
   size_t pos, end, table_len;
   double base, shift, last_noted, spacing;
@@ -148,12 +138,8 @@ static napi_value scan_run(napi_env env, napi_callback_info info) {
 }
 
 static napi_value gather_run(napi_env env, napi_callback_info info) {
-  size_t argc = 7;
   napi_value argv[7];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc < 7) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "expected (file, start, end, maxLen, out, outStart, stats)");
-    return NULL;
-  }
+  if (!arg_list(env, info, 7, argv, NULL, "expected (file, start, end, maxLen, out, outStart, stats)")) return NULL;
   uint8_t *file;
   size_t pos, end, out_len, stats_len;
   double max_len, out_start;
