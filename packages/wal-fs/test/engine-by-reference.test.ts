@@ -32,19 +32,21 @@ afterEach(async () => {
 });
 
 describe('RotorTree over fsWal: batches logged by reference', () => {
-  it('a batch whose buffer is reused at once is logged as inserted, between small records, across reopens', async () => {
+  /**
+   * Inserts batches of `counts` leaves through `insert` over the real WAL (interval flush), waits for
+   * their tokens, and checks the tree and a reopen of it against the same leaves in a plain tree.
+   */
+  async function expectLoggedAsInserted(
+    counts: readonly number[],
+    insert: (tree: RotorTree, reference: LeanIMT, count: number, first: number) => { wait(): Promise<void> },
+  ): Promise<void> {
     const open = () => RotorTree.open({ hasher, n: 4, maxDepth: 32, wal: fsWal({ dir }), flushPolicy: { kind: 'interval', ms: 1 } });
     const reference = new LeanIMT({ hasher, n: 4, maxDepth: 32 });
     const tree = await open();
-    const buf = new Uint8Array(100_000 * 32);
     let size = 0;
     const tokens = [];
-    for (const count of [3, 100_000, 1, 40_000, 70_001, 2]) {
-      const batch = buf.subarray(0, count * 32);
-      batch.set(leaves(count, size));
-      reference.insertMany(batch);
-      tokens.push(count === 1 ? tree.insert(batch).token : tree.insertMany(batch).token);
-      batch.fill(0xa5); // reused before any flush completed
+    for (const count of counts) {
+      tokens.push(insert(tree, reference, count, size));
       size += count;
     }
     await Promise.all(tokens.map((t) => t.wait()));
@@ -54,28 +56,28 @@ describe('RotorTree over fsWal: batches logged by reference', () => {
     expect(again.size).toBe(size);
     expect(again.root).toEqual(reference.root);
     await again.close();
+  }
+
+  it('a batch whose buffer is reused at once is logged as inserted, between small records, across reopens', async () => {
+    const buf = new Uint8Array(100_000 * 32);
+    await expectLoggedAsInserted([3, 100_000, 1, 40_000, 70_001, 2], (tree, reference, count, first) => {
+      const batch = buf.subarray(0, count * 32);
+      batch.set(leaves(count, first));
+      reference.insertMany(batch);
+      const { token } = count === 1 ? tree.insert(batch) : tree.insertMany(batch);
+      batch.fill(0xa5); // reused before any flush completed
+      return token;
+    });
   });
 
   it('batches whose buffers are transferred are logged as inserted (the real WAL writes the taken memory)', async () => {
-    const open = () => RotorTree.open({ hasher, n: 4, maxDepth: 32, wal: fsWal({ dir }), flushPolicy: { kind: 'interval', ms: 1 } });
-    const reference = new LeanIMT({ hasher, n: 4, maxDepth: 32 });
-    const tree = await open();
-    let size = 0;
-    const tokens = [];
-    for (const count of [3, 100_000, 70_001, 2]) {
-      const batch = leaves(count, size);
+    await expectLoggedAsInserted([3, 100_000, 70_001, 2], (tree, reference, count, first) => {
+      const batch = leaves(count, first);
       reference.insertMany(batch.slice());
-      tokens.push(tree.insertMany(batch, { transfer: true }).token);
+      const { token } = tree.insertMany(batch, { transfer: true });
       expect(batch.length).toBe(0);
-      size += count;
-    }
-    await Promise.all(tokens.map((t) => t.wait()));
-    expect(tree.root).toEqual(reference.root);
-    await tree.close();
-    const again = await open();
-    expect(again.size).toBe(size);
-    expect(again.root).toEqual(reference.root);
-    await again.close();
+      return token;
+    });
   });
 
   it('a failed write of a streamed batch poisons the tree and rejects its token', async () => {

@@ -14,6 +14,7 @@ import { fsWal } from '../src/fs-wal.js';
 import { nativeWalKernels } from '../src/native.js';
 import { RecordBuffer } from '../src/record-buffer.js';
 import { sealRecordsJs } from '../src/seal.js';
+import { concat } from './log-fixtures.js';
 import { CONFIG, leaves, openCollect } from './support.js';
 
 const DIR = '/db';
@@ -43,13 +44,7 @@ function referenceLog(flushes: readonly { seq: number; payload: Uint8Array }[][]
   for (const records of flushes) {
     for (const r of records) parts.push(referenceRecord(r.seq, r.seq - records[0]!.seq, r.payload));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
+  return concat(parts);
 }
 
 type Step =
