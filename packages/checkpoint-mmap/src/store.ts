@@ -13,6 +13,7 @@ import { bestCrc32c } from './checksum.js';
 import { ioError, isNotFound } from './errors.js';
 import type { HeldLock } from './lock.js';
 import { lockRealDir, lockVirtualDir } from './lock.js';
+import { assertLockingSupported } from '@rotortree/native';
 import { MANIFEST_NAME, MANIFEST_TMP_NAME, MAX_SEGMENT_BYTES, chunkBytesFor, isOwnedLeftover, parseSegmentName, segmentName } from './layout.js';
 import type { Manifest } from './manifest.js';
 import { decodeManifest } from './manifest.js';
@@ -136,6 +137,7 @@ class FileCheckpointStore implements MmapCheckpointStore {
     checkConfig(config);
     this.#state = 'opening';
     try {
+      if (this.#real) assertLockingSupported(this.#dir); // before anything is created
       await this.#mkdir();
       this.#lock = this.#takeLock();
       this.#source = this.#makeSource();
@@ -265,8 +267,7 @@ class FileCheckpointStore implements MmapCheckpointStore {
 
   #takeLock(): HeldLock {
     if (!this.#real) return lockVirtualDir(this.#fs, this.#dir);
-    // The flock needs the addon even when mmap is turned off.
-    return lockRealDir(this.#dir, loadMmapAddon({ disabled: false }));
+    return lockRealDir(this.#dir);
   }
 
   #makeSource(): SegmentSource {

@@ -31,7 +31,9 @@ export type ErrorCode =
   /** A write or fsync failed earlier; nothing is made durable any more. */
   | 'POISONED'
   /** The tree (or backend) was closed. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /** This machine lacks what the operation needs (e.g. no addon provides `flock`); the message names it. */
+  | 'UNSUPPORTED';
 
 /** Where stored data is damaged, for `CORRUPTION` and `TORN_TAIL`. */
 export interface ErrorLocation {

@@ -9,14 +9,11 @@
  */
 #define _GNU_SOURCE
 #include "writeback.h"
-#include "napi_args.h"
 
 #ifdef __linux__
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
-#include <string.h>
-#include <uv.h>
 
 typedef struct {
   napi_async_work work;
@@ -38,13 +35,7 @@ static void settle(napi_env env, napi_status status, void *data) {
     napi_get_undefined(env, &undefined);
     napi_resolve_deferred(env, job->deferred, undefined);
   } else {
-    const int err = status == napi_ok ? job->err : EIO;
-    napi_value code, message, syscall, error;
-    napi_create_string_utf8(env, uv_err_name(-err), NAPI_AUTO_LENGTH, &code);
-    napi_create_string_utf8(env, strerror(err), NAPI_AUTO_LENGTH, &message);
-    napi_create_string_utf8(env, "sync_file_range", NAPI_AUTO_LENGTH, &syscall);
-    napi_create_error(env, code, message, &error);
-    napi_set_named_property(env, error, "syscall", syscall);
+    napi_value error = errno_error(env, "sync_file_range", status == napi_ok ? job->err : EIO);
     napi_reject_deferred(env, job->deferred, error);
   }
   napi_delete_async_work(env, job->work);
@@ -52,14 +43,9 @@ static void settle(napi_env env, napi_status status, void *data) {
 }
 
 static napi_value start_writeback(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
-  int32_t fd;
-  if (argc < 1 || napi_get_value_int32(env, argv[0], &fd) != napi_ok || fd < 0) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fd must be a file descriptor (an integer >= 0)");
-    return NULL;
-  }
+  int fd;
+  if (!arg_list(env, info, 1, argv, NULL, "expected (fd)") || !arg_fd(env, argv[0], &fd)) return NULL;
   writeback_job *job = calloc(1, sizeof *job);
   if (job == NULL) {
     napi_throw_error(env, "ENOMEM", "out of memory");
