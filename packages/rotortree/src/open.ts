@@ -8,6 +8,7 @@ import type { CheckpointPolicy, FlushPolicy, Hasher, TieringOptions } from '@rot
 import { BLAKE3_ID, BLAKE3_LEGACY_ID, blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
+import { assertLockingSupported } from '@rotortree/native';
 import { DEFAULT_CHECKPOINT, DEFAULT_FLUSH, DEFAULT_MAX_DEPTH, DEFAULT_N, defaultTiering } from './defaults.js';
 import { readDescriptor, readWalHeader, writeDescriptor } from './descriptor.js';
 import type { TreeDescriptor } from './descriptor.js';
@@ -113,6 +114,7 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Roto
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('dir must be a non-empty string');
   if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
   const layout = layoutOf(dir);
+  assertLockingSupported(dir); // UNSUPPORTED before anything is created
   const stored = storedParameters(dir);
   if (stored === undefined && options.create === false) {
     const cause = Object.assign(new Error(`ENOENT: no rotortree in ${dir}`), { code: 'ENOENT' });

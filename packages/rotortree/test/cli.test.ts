@@ -37,8 +37,8 @@ interface Run {
   readonly json: Record<string, unknown>;
 }
 
-function cli(args: readonly string[], input?: string | Uint8Array): Run {
-  const r = spawnSync(process.execPath, [main, ...args], { input: input ?? '', timeout: 30_000 });
+function cli(args: readonly string[], input?: string | Uint8Array, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(process.execPath, [main, ...args], { input: input ?? '', timeout: 30_000, env });
   const stdout = r.stdout.toString();
   let json: Record<string, unknown> = {};
   try {
@@ -201,6 +201,7 @@ describe('info, checkpoint, check, bench', () => {
     const dir = treeWith(2000, 500, ['--no-checkpoint']);
     const r = cli(['info', '--dir', dir, '--json']);
     expect(r.code).toBe(0);
+    expect(r.json['lock']).toEqual({ on: ['wal', 'checkpoint'], provider: 'fs-ext' }); // fs-ext builds in this workspace
     expect(r.json).toMatchObject({ size: 2000, depth: 6, n: 4, maxDepth: 32, root: modelRoot(2000), seq: 4, checkpointSeq: 0 });
     expect((r.json['hasher'] as { id: string }).id).toBe('blake3');
     const files = (r.json['files'] as { path: string; bytes: number }[]).map((f) => f.path);
@@ -291,7 +292,7 @@ describe('errors', () => {
     expect(cli(['verify', '--help']).stdout).toMatch(/--root <hex>/);
   });
 
-  it('a directory held by another process is FILE_LOCKED (exit 3)', async () => {
+  it('a directory held by another process is FILE_LOCKED (exit 3), also with every *.lock file under it deleted', async () => {
     const dir = treeWith(10);
     const script = join(base, 'hold.mjs');
     writeFileSync(
@@ -309,6 +310,8 @@ setInterval(() => {}, 1000);
         holder.stdout.on('data', (d: Buffer) => d.toString().includes('OPEN') && resolve());
         holder.on('exit', () => reject(new Error('the holder exited')));
       });
+      // A cleanup job deletes lock files under the live writer: the locks are the directories.
+      for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) if (entry.endsWith('.lock')) rmSync(join(dir, entry));
       for (const cmd of [['root'], ['append'], ['check'], ['info']]) {
         const r = cli([...cmd, '--dir', dir, '--json'], hexLines(0, 1));
         expect(r.code).toBe(3);
@@ -319,6 +322,17 @@ setInterval(() => {}, 1000);
       await exited;
     }
     expect(cli(['root', '--dir', dir]).code).toBe(0); // released when the holder died
+  });
+
+  it('with no flock provider (fs-ext not built, no addon), init is UNSUPPORTED (exit 9) and creates nothing', () => {
+    const dir = fresh();
+    const hideFsExt = join(pkg, '../native/test/fixtures/hide-fs-ext.cjs');
+    const env = { ...process.env, ROTORTREE_DISABLE_NATIVE: '1', NODE_OPTIONS: `-r ${hideFsExt}` };
+    const r = cli(['init', '--dir', dir, '--json'], '', env);
+    expect(r.code).toBe(9);
+    expect(errorOf(r).code).toBe('UNSUPPORTED');
+    expect(() => readdirSync(dir)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(cli(['init', '--dir', dir]).code).toBe(0); // with the addon, the same command works
   });
 
   it('a damaged WAL record with good records after it is CORRUPTION (exit 4), for every command and for check', async () => {

@@ -25,6 +25,8 @@ export const EXIT = {
   NO_TREE: 7,
   /** The tree is full: n^maxDepth leaves (`MAX_DEPTH_EXCEEDED`). */
   FULL: 8,
+  /** This machine lacks what the tree needs, e.g. no `flock` provider (`UNSUPPORTED`). */
+  UNSUPPORTED: 9,
   /** A bug (`INTERNAL`): please report it with the output of `--debug`. */
   INTERNAL: 10,
 } as const;
@@ -55,6 +57,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   POISONED: EXIT.IO,
   NO_TREE: EXIT.NO_TREE,
   MAX_DEPTH_EXCEEDED: EXIT.FULL,
+  UNSUPPORTED: EXIT.UNSUPPORTED,
 };
 
 /** What an error is reported as: its code, one-line message, location and exit code. */
