@@ -22,7 +22,8 @@ import { compilersFor, headersAbi, nodeHeaders, PREBUILD_ARCHES } from './toolch
 const NATIVE_PACKAGE = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 const C_FLAGS = ['-std=gnu11'];
-const CXX_FLAGS = ['-std=gnu++17', '-fno-exceptions', '-fno-rtti'];
+// C++20: the V8 headers of Node 22 and later need it (Node 20's take it too).
+const CXX_FLAGS = ['-std=gnu++20', '-fno-exceptions', '-fno-rtti'];
 const COMMON_FLAGS = ['-O3', '-Wall', '-Wextra', '-fPIC', '-fvisibility=hidden', '-fno-strict-aliasing', '-DNAPI_VERSION=8'];
 
 /** The package's name (for messages) and its addons. */
