@@ -4,6 +4,7 @@ import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LeanIMT, RotorTree } from '@rotortree/core';
 import type { DurabilityToken, Hasher } from '@rotortree/core';
+import { openWal } from '@rotortree/core/backend';
 import { blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { median, medianMs, medianOf, millionsPerSecond } from './harness.js';
@@ -183,7 +184,7 @@ export async function durabilityBench(ctx: BenchContext): Promise<void> {
       const wal = fsWal({ dir });
       let seen = 0;
       const t0 = performance.now();
-      await wal.open({ n: 4, maxDepth: 32, hasherId: hasher.id }, 0, () => {
+      await openWal(wal, { n: 4, maxDepth: 32, hasherId: hasher.id }, 0, () => {
         seen++;
       });
       const ms = performance.now() - t0;

@@ -3,12 +3,13 @@
  *
  * Binary layout (little-endian; "f64" fields hold safe integers exactly):
  * ```
- *   0  magic "RTCM"            4  version u32 (1)       8  total length u32 (incl. final CRC)
+ *   0  magic "RTCM"            4  version u32 (2)       8  total length u32 (incl. final CRC)
  *  12  n u32                  16  maxDepth u32         20  chunkNodes u32
  *  24  size f64               32  seq f64              40  generation f64
- *  48  root [32] (zeros when the tree is empty)        80  hasherId length u32, then UTF-8, padded to 4
+ *  48  root [32] (zeros when the tree is empty)        80  tree id [16]
+ *  96  hasherId length u32, then UTF-8, padded to 4
  *   .  segment count u32, then per segment:
- *        id f64, byteLength f64, crc32c u32, extent count u32,
+ *        id f64, byteLength f64, trailer CRC-32C u32 (see segment-format.ts), extent count u32,
  *        per extent: level u32, first chunk f64, chunk count u32   (stored back to back in the file)
  *   .  per level 0..depth: whole chunks f64, node count u32, node count * 32 bytes
  *      (the nodes from wholeChunks * chunkNodes to the level's end: settled nodes of a
@@ -17,13 +18,17 @@
  * ```
  * Decoding checks the structure against the shape rules (every level's whole chunks are covered
  * exactly once by segment extents, node counts match the size), so a manifest that parses names
- * exactly the bytes a view needs.
+ * exactly the bytes a view needs. The trail of checksums: this CRC covers the manifest, which holds
+ * each segment's trailer CRC, whose trailer holds a CRC per chunk: every byte a view serves is
+ * checked against it (see segment-format.ts). Version 1 had no tree id and one CRC per segment.
  * @module
  */
 import { NODE_SIZE, RotorTreeError, bytesEqual, chunkNodesFor, depthForSize, levelLengthFor, settledLength } from '@rotortree/core';
+import { TREE_ID_BYTES, treeIdFromBytes, treeIdToBytes } from '@rotortree/core/backend';
 import type { Crc32c } from './checksum.js';
 import { corruption } from './errors.js';
 import { MAX_SEGMENT_BYTES } from './layout.js';
+import { segmentBytes } from './segment-format.js';
 
 /** A run of whole chunks of one level inside a segment. */
 export interface Extent {
@@ -35,8 +40,10 @@ export interface Extent {
 /** One write-once segment file. */
 export interface SegmentEntry {
   readonly id: number;
+  /** The whole file: its chunks and its trailer. */
   readonly byteLength: number;
-  readonly crc: number;
+  /** CRC-32C of the segment's trailer (which holds the CRC of every chunk). */
+  readonly trailerCrc: number;
   /** In file order: extent i starts right after extent i-1. */
   readonly extents: readonly Extent[];
 }
@@ -54,6 +61,8 @@ export interface Manifest {
   readonly n: number;
   readonly maxDepth: number;
   readonly hasherId: string;
+  /** The identity of the tree this checkpoint belongs to. */
+  readonly treeId: string;
   readonly chunkNodes: number;
   readonly size: number;
   readonly seq: number;
@@ -67,8 +76,8 @@ export interface Manifest {
 
 const MAGIC = 0x4d435452; // "RTCM" read as little-endian u32
 /** The format version this code writes and reads. */
-export const MANIFEST_VERSION = 1;
-const HEADER_BYTES = 84;
+export const MANIFEST_VERSION = 2;
+const HEADER_BYTES = 100;
 const EMPTY_ROOT = new Uint8Array(NODE_SIZE);
 const UTF8 = new TextDecoder();
 
@@ -91,6 +100,7 @@ export function encodeManifest(m: Manifest, crc32c: Crc32c): Uint8Array {
   w.f64(m.seq);
   w.f64(m.generation);
   w.bytes(m.root ?? EMPTY_ROOT);
+  w.bytes(treeIdToBytes(m.treeId));
   w.u32(id.length);
   w.bytes(id);
   w.skip(pad4(id.length) - id.length);
@@ -98,7 +108,7 @@ export function encodeManifest(m: Manifest, crc32c: Crc32c): Uint8Array {
   for (const s of m.segments) {
     w.f64(s.id);
     w.f64(s.byteLength);
-    w.u32(s.crc);
+    w.u32(s.trailerCrc);
     w.u32(s.extents.length);
     for (const e of s.extents) {
       w.u32(e.level);
@@ -142,6 +152,7 @@ export function decodeManifest(bytes: Uint8Array, file: string, crc32c: Crc32c):
   const generation = r.safeInt(1);
   const rootAt = r.offset;
   const root = r.bytes(NODE_SIZE);
+  const treeId = treeIdFromBytes(r.bytes(TREE_ID_BYTES));
   const idLen = r.u32();
   if (idLen > 1024) throw corruption(file, 'hasher id too long', r.offset - 4);
   const hasherId = UTF8.decode(r.bytes(idLen));
@@ -159,7 +170,7 @@ export function decodeManifest(bytes: Uint8Array, file: string, crc32c: Crc32c):
     const at = r.offset;
     const id = r.safeInt(0);
     const byteLength = r.safeInt(1);
-    const crc = r.u32();
+    const trailerCrc = r.u32();
     const extentCount = r.u32();
     const extents: Extent[] = [];
     let chunks = 0;
@@ -173,10 +184,10 @@ export function decodeManifest(bytes: Uint8Array, file: string, crc32c: Crc32c):
       extents.push({ level, firstChunk, chunkCount });
       chunks += chunkCount;
     }
-    if (byteLength !== chunks * chunkBytes || byteLength > MAX_SEGMENT_BYTES) {
-      throw corruption(file, `segment ${id}: ${byteLength} bytes does not hold its ${chunks} chunks`, at + 8);
+    if (byteLength !== segmentBytes(chunks, chunkBytes) || byteLength > MAX_SEGMENT_BYTES) {
+      throw corruption(file, `segment ${id}: ${byteLength} bytes does not hold its ${chunks} chunks and trailer`, at + 8);
     }
-    segments.push({ id, byteLength, crc, extents });
+    segments.push({ id, byteLength, trailerCrc, extents });
   }
   if (new Set(segments.map((s) => s.id)).size !== segments.length) throw corruption(file, 'a segment is listed twice', segAt);
 
@@ -202,6 +213,7 @@ export function decodeManifest(bytes: Uint8Array, file: string, crc32c: Crc32c):
     n,
     maxDepth,
     hasherId,
+    treeId,
     chunkNodes,
     size,
     seq,

@@ -1,7 +1,8 @@
 /**
  * Getting the bytes of a published segment: mapped read-only (the addon), or read into memory
  * through the {@link FileSystem}. Both check the file's size against the manifest BEFORE mapping
- * (a short mapped file would turn reads into SIGBUS) and, when asked, its CRC-32C.
+ * (a short mapped file would turn reads into SIGBUS), then its trailer (see segment-format.ts);
+ * its chunks are checked when first read, or all at once when asked.
  * @module
  */
 import type { FileSystem } from '@rotortree/core/fs';
@@ -11,10 +12,13 @@ import { corruption, ioError, isNotFound } from './errors.js';
 import { segmentName } from './layout.js';
 import type { SegmentEntry } from './manifest.js';
 import type { MmapAddon } from './native.js';
+import { SegmentChecks } from './segment-format.js';
 
 /** The bytes of one segment, held until {@link LoadedSegment.release}. */
 export interface LoadedSegment {
   readonly bytes: Uint8Array;
+  /** Its chunks' checksums: call `check(i)` before serving chunk `i`. */
+  readonly checks: SegmentChecks;
   /** Unmaps (mapped) or drops the bytes; views of them become empty. */
   release(): void;
   /** Drops the pages it keeps resident; the bytes stay readable (mapped: madvise DONTNEED; in memory: nothing). */
@@ -25,16 +29,30 @@ export interface LoadedSegment {
 export interface SegmentSource {
   /** True when segments are memory-mapped. */
   readonly mapped: boolean;
-  /** Checks and loads the segment `entry` names. Throws `CORRUPTION` (missing, wrong size, bad CRC) or `IO`. */
-  load(entry: SegmentEntry, verify: boolean): Promise<LoadedSegment>;
+  /**
+   * Checks and loads the segment `entry` names (its trailer; with `verify`, every chunk). Throws
+   * `CORRUPTION` (missing, wrong size, bad trailer, another tree's, a bad chunk) or `IO`.
+   */
+  load(entry: SegmentEntry, expect: SegmentOwner, verify: boolean): Promise<LoadedSegment>;
+}
+
+/** Whose segments these are, and their chunk size. */
+export interface SegmentOwner {
+  readonly treeId: string;
+  readonly chunkBytes: number;
+}
+
+/** The checks of `bytes` as segment `entry` (throws `CORRUPTION`); all chunks with `verify`. */
+function checksOf(path: string, bytes: Uint8Array, entry: SegmentEntry, owner: SegmentOwner, crc32c: Crc32c, verify: boolean): SegmentChecks {
+  let chunks = 0;
+  for (const e of entry.extents) chunks += e.chunkCount;
+  const checks = new SegmentChecks(path, bytes, { id: entry.id, chunks, chunkBytes: owner.chunkBytes, trailerCrc: entry.trailerCrc, treeId: owner.treeId }, crc32c);
+  if (verify) checks.checkAll();
+  return checks;
 }
 
 function sizeMismatch(path: string, actual: number, expected: number): Error {
   return corruption(path, `segment has ${actual} bytes, the manifest names ${expected}`, Math.min(actual, expected));
-}
-
-function checkCrc(path: string, bytes: Uint8Array, entry: SegmentEntry, crc32c: Crc32c): void {
-  if (crc32c(bytes) !== entry.crc) throw corruption(path, 'segment checksum mismatch', 0);
 }
 
 /** Maps segments read-only through the addon (real files only). */
@@ -47,7 +65,7 @@ export class MappedSegmentSource implements SegmentSource {
     private readonly crc32c: Crc32c,
   ) {}
 
-  async load(entry: SegmentEntry, verify: boolean): Promise<LoadedSegment> {
+  async load(entry: SegmentEntry, owner: SegmentOwner, verify: boolean): Promise<LoadedSegment> {
     const path = joinPath(this.dir, segmentName(entry.id));
     let mapped: ArrayBuffer | number;
     try {
@@ -61,15 +79,14 @@ export class MappedSegmentSource implements SegmentSource {
     const buffer = mapped;
     const bytes = new Uint8Array(buffer);
     const release = (): void => void this.addon.unmap(buffer);
-    if (verify) {
-      try {
-        checkCrc(path, bytes, entry, this.crc32c);
-      } catch (err) {
-        release();
-        throw err;
-      }
+    let checks: SegmentChecks;
+    try {
+      checks = checksOf(path, bytes, entry, owner, this.crc32c, verify);
+    } catch (err) {
+      release();
+      throw err;
     }
-    return { bytes, release, dropResident: () => void this.addon.release(buffer) };
+    return { bytes, checks, release, dropResident: () => void this.addon.release(buffer) };
   }
 }
 
@@ -83,7 +100,7 @@ export class ReadSegmentSource implements SegmentSource {
     private readonly crc32c: Crc32c,
   ) {}
 
-  async load(entry: SegmentEntry, verify: boolean): Promise<LoadedSegment> {
+  async load(entry: SegmentEntry, owner: SegmentOwner, verify: boolean): Promise<LoadedSegment> {
     const path = joinPath(this.dir, segmentName(entry.id));
     const fh = await this.#open(path);
     let bytes: Uint8Array;
@@ -98,8 +115,8 @@ export class ReadSegmentSource implements SegmentSource {
     } finally {
       await fh.close().catch(() => undefined);
     }
-    if (verify) checkCrc(path, bytes, entry, this.crc32c);
-    return { bytes, release: () => undefined, dropResident: () => undefined };
+    const checks = checksOf(path, bytes, entry, owner, this.crc32c, verify);
+    return { bytes, checks, release: () => undefined, dropResident: () => undefined };
   }
 
   async #open(path: string): ReturnType<FileSystem['open']> {

@@ -3,11 +3,12 @@
  * one atomic rename (see write-checkpoint.ts for the write order, manifest.ts for the format).
  * @module
  */
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import type { CheckpointConfig, CheckpointStore, CheckpointStoreCapabilities, ChunkRun, StoredCheckpoint, TreeView } from '@rotortree/core';
 import { NODE_SIZE, RotorTreeError, chunkNodesFor } from '@rotortree/core';
+import { CheckpointStoreBase } from '@rotortree/core/backend';
+import type { PublishedCheckpoint, TreeIdentity } from '@rotortree/core/backend';
 import type { FileSystem } from '@rotortree/core/fs';
-import { dirName, joinPath, nodeFileSystem, normalizePath } from '@rotortree/core/fs';
+import { dirName, joinPath, nodeFileSystem, normalizePath, readWholeFile } from '@rotortree/core/fs';
 import type { Crc32c } from './checksum.js';
 import { bestCrc32c } from './checksum.js';
 import { ioError, isNotFound } from './errors.js';
@@ -19,6 +20,7 @@ import type { Manifest } from './manifest.js';
 import { decodeManifest } from './manifest.js';
 import { loadMmapAddon, mmapDisabled } from './native.js';
 import { MappedResidency, sharedMeter } from './residency.js';
+import { chunksPerSegment } from './segment-format.js';
 import type { LoadedSegment, SegmentSource } from './segments.js';
 import { MappedSegmentSource, ReadSegmentSource } from './segments.js';
 import { CheckpointView } from './view.js';
@@ -39,9 +41,13 @@ export interface MmapCheckpointStoreOptions {
    * real one (`ROTORTREE_DISABLE_MMAP=1` turns it off); `'off'`: read segments into memory.
    */
   readonly mmap?: 'auto' | 'off';
-  /** Check every segment's CRC-32C at open (reads every byte once). Default false: sizes only. */
+  /**
+   * Check every chunk's CRC-32C at open (reads every byte once). Default false: each segment's
+   * trailer is checked at open and each chunk when first read, so no damaged byte is ever served
+   * either way; `verify` only moves the cost (and the error) to the open.
+   */
   readonly verify?: boolean;
-  /** Largest segment file in bytes, rounded down to whole chunks (default and maximum 1 GiB). For tests. */
+  /** Largest segment file in bytes, trailer included, rounded down to whole chunks (default and maximum 1 GiB). For tests. */
   readonly maxSegmentBytes?: number;
   /**
    * Mapped segments only: about how many bytes of them a tree reading through this store may keep
@@ -81,6 +87,7 @@ export function mmapCheckpointStore(options: MmapCheckpointStoreOptions): MmapCh
   if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir.length === 0) {
     throw new TypeError('mmapCheckpointStore needs { dir: string }');
   }
+  if (options.verify !== undefined && typeof options.verify !== 'boolean') throw new TypeError('verify must be a boolean');
   if (options.mmap !== undefined && options.mmap !== 'auto' && options.mmap !== 'off') throw new TypeError("mmap must be 'auto' or 'off'");
   if (options.maxSegmentBytes !== undefined && !(Number.isInteger(options.maxSegmentBytes) && options.maxSegmentBytes > 0)) {
     throw new RangeError('maxSegmentBytes must be a positive integer');
@@ -91,16 +98,20 @@ export function mmapCheckpointStore(options: MmapCheckpointStoreOptions): MmapCh
   return new FileCheckpointStore(options);
 }
 
-class FileCheckpointStore implements MmapCheckpointStore {
+/** The published manifest, as the base sees it. */
+interface Published extends PublishedCheckpoint {
+  readonly manifest: Manifest;
+}
+
+class FileCheckpointStore extends CheckpointStoreBase<Published> implements MmapCheckpointStore {
   readonly supports: CheckpointStoreCapabilities = { durable: true };
+  readonly location: string;
   readonly #dir: string;
   readonly #fs: FileSystem;
   readonly #real: boolean;
   readonly #options: MmapCheckpointStoreOptions;
   readonly #crc32c: Crc32c;
   #source: SegmentSource | undefined;
-  #state: 'new' | 'opening' | 'open' | 'closed' = 'new';
-  #config: CheckpointConfig | undefined;
   #lock: HeldLock | undefined;
   #life: ViewLifetime = { closed: false };
   /** Loaded (mapped or read) segments by id, shared by every view of this store. */
@@ -113,11 +124,12 @@ class FileCheckpointStore implements MmapCheckpointStore {
   /** A failed write may have left files nothing references. */
   #dirty = false;
   #nextId = 1;
-  #writing = false;
 
   constructor(options: MmapCheckpointStoreOptions) {
+    super();
     this.#options = options;
     this.#dir = options.dir;
+    this.location = options.dir;
     this.#real = options.fs === undefined;
     this.#fs = options.fs ?? nodeFileSystem();
     this.#crc32c = bestCrc32c();
@@ -132,92 +144,88 @@ class FileCheckpointStore implements MmapCheckpointStore {
     return this.#source?.mapped ?? false;
   }
 
-  async open(config: CheckpointConfig): Promise<FileStoredCheckpoint | undefined> {
-    if (this.#state !== 'new') throw new RotorTreeError('CLOSED', 'this checkpoint store was opened already', { file: this.#dir });
-    checkConfig(config);
-    this.#state = 'opening';
+  override open(config: CheckpointConfig): Promise<FileStoredCheckpoint | undefined> {
+    return super.open(config) as Promise<FileStoredCheckpoint | undefined>;
+  }
+
+  override latest(): Promise<FileStoredCheckpoint | undefined> {
+    return super.latest() as Promise<FileStoredCheckpoint | undefined>;
+  }
+
+  protected async _open(): Promise<Published | undefined> {
+    this.#life = { closed: false };
+    if (this.#real) assertLockingSupported(this.#dir); // before anything is created
+    await this.#mkdir();
+    this.#lock = this.#takeLock();
+    this.#source = this.#makeSource();
+    const manifest = await this.#readManifest();
+    if (manifest === undefined) await this.#removeLeftovers(undefined);
+    this.#base = manifest;
+    this.#baseKnown = true;
+    return manifest === undefined ? undefined : this.#published(manifest);
+  }
+
+  protected async _load(published: Published): Promise<TreeView> {
+    const view = await this.#viewOf(published.manifest, this.#options.verify === true);
+    await this.#removeLeftovers(published.manifest);
+    return view;
+  }
+
+  protected async _write(view: TreeView, seq: number, tree: TreeIdentity): Promise<void> {
+    const base = this.#baseKnown ? this.#base : await this.#reloadBase();
+    const chunkNodes = chunkNodesFor(tree.n);
+    const maxBytes = Math.min(this.#options.maxSegmentBytes ?? MAX_SEGMENT_BYTES, MAX_SEGMENT_BYTES);
+    let published: Manifest;
     try {
-      if (this.#real) assertLockingSupported(this.#dir); // before anything is created
-      await this.#mkdir();
-      this.#lock = this.#takeLock();
-      this.#source = this.#makeSource();
-      const manifest = await this.#readManifest();
-      if (manifest !== undefined) checkManifestConfig(manifest, config, joinPath(this.#dir, MANIFEST_NAME));
-      this.#config = config;
-      const view = manifest === undefined ? undefined : await this.#viewOf(manifest, this.#options.verify === true);
-      this.#base = manifest;
-      this.#baseKnown = true;
-      await this.#removeLeftovers(manifest);
-      this.#state = 'open';
-      return manifest === undefined || view === undefined ? undefined : { seq: manifest.seq, view };
+      published = await writeCheckpoint(
+        {
+          fs: this.#fs,
+          dir: this.#dir,
+          crc32c: this.#crc32c,
+          hasherId: tree.hasherId,
+          treeId: tree.treeId,
+          chunkNodes,
+          maxSegmentChunks: chunksPerSegment(maxBytes, chunkBytesFor(tree.n)),
+          nextSegmentId: () => this.#nextId++,
+        },
+        view,
+        seq,
+        base,
+      );
     } catch (err) {
-      this.#releaseAll();
-      this.#state = 'new';
-      this.#life = { closed: false };
+      // The rename may or may not have happened: re-read the manifest before the next write.
+      this.#baseKnown = false;
+      this.#dirty = true;
       throw err;
     }
-  }
-
-  async write(view: TreeView, seq: number): Promise<void> {
-    this.#assertOpen();
-    if (this.#writing) throw new RotorTreeError('IO', 'a checkpoint write is already running', { file: this.#dir });
-    const config = this.#config!;
-    if (view.n !== config.n || view.maxDepth !== config.maxDepth) {
-      throw new RangeError(`the view has n=${view.n} maxDepth=${view.maxDepth}, the store n=${config.n} maxDepth=${config.maxDepth}`);
-    }
-    if (!Number.isSafeInteger(seq) || seq < -1) throw new RangeError(`seq must be a safe integer >= -1, got ${seq}`);
-    this.#writing = true;
-    try {
-      const base = this.#baseKnown ? this.#base : await this.#reloadBase();
-      if (base !== undefined && (seq < base.seq || view.size < base.size)) {
-        throw new RangeError(`checkpoints only grow: have seq ${base.seq} size ${base.size}, got seq ${seq} size ${view.size}`);
-      }
-      const chunkNodes = chunkNodesFor(config.n);
-      const maxBytes = Math.min(this.#options.maxSegmentBytes ?? MAX_SEGMENT_BYTES, MAX_SEGMENT_BYTES);
-      let published: Manifest;
-      try {
-        published = await writeCheckpoint(
-          {
-            fs: this.#fs,
-            dir: this.#dir,
-            crc32c: this.#crc32c,
-            hasherId: config.hasherId,
-            chunkNodes,
-            maxSegmentChunks: Math.max(1, Math.floor(maxBytes / chunkBytesFor(config.n))),
-            nextSegmentId: () => this.#nextId++,
-          },
-          view,
-          seq,
-          base,
-        );
-      } catch (err) {
-        // The rename may or may not have happened: re-read the manifest before the next write.
-        this.#baseKnown = false;
-        this.#dirty = true;
-        throw err;
-      }
-      this.#base = published;
-      this.#baseKnown = true;
-      if (this.#dirty) {
-        await this.#removeLeftovers(published);
-        this.#dirty = false;
-      }
-    } finally {
-      this.#writing = false;
+    this.#base = published;
+    this.#baseKnown = true;
+    if (this.#dirty) {
+      await this.#removeLeftovers(published);
+      this.#dirty = false;
     }
   }
 
-  async latest(): Promise<FileStoredCheckpoint | undefined> {
-    this.#assertOpen();
+  protected async _published(): Promise<{ seq: number; size: number } | undefined> {
+    return this.#baseKnown ? this.#base : this.#reloadBase();
+  }
+
+  protected override async _latest(): Promise<FileStoredCheckpoint | undefined> {
     const manifest = this.#baseKnown ? this.#base : await this.#reloadBase();
     if (manifest === undefined) return undefined;
-    return { seq: manifest.seq, view: await this.#viewOf(manifest, false) };
+    return { seq: manifest.seq, view: await this.#viewOf(manifest, false), location: this.#manifestPath };
   }
 
-  async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+  protected async _close(): Promise<void> {
     this.#releaseAll();
+  }
+
+  get #manifestPath(): string {
+    return joinPath(this.#dir, MANIFEST_NAME);
+  }
+
+  #published(m: Manifest): Published {
+    return { tree: { n: m.n, maxDepth: m.maxDepth, hasherId: m.hasherId, treeId: m.treeId }, seq: m.seq, size: m.size, location: this.#manifestPath, manifest: m };
   }
 
   /** Unmaps everything (views then throw `CLOSED`) and drops the lock. */
@@ -229,26 +237,19 @@ class FileCheckpointStore implements MmapCheckpointStore {
     this.#lock = undefined;
   }
 
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw new RotorTreeError('CLOSED', 'the checkpoint store is not open', { file: this.#dir });
-  }
-
   /**
    * Creates the directory (and missing parents) and makes their names durable: a directory entry
    * lost in a power loss would lose every checkpoint in it, silently, after the WAL was truncated.
    */
   async #mkdir(): Promise<void> {
     try {
-      // The common case, cheaply (no Stats object): a path that exists but is no directory fails at the lock.
-      if (this.#real && existsSync(this.#dir)) return;
       const created: string[] = [];
       for (let d = normalizePath(this.#dir); !(await this.#isDir(d)); d = dirName(d)) {
         created.push(d);
         if (dirName(d) === d) break;
       }
       if (created.length === 0) return;
-      if (this.#real) mkdirSync(this.#dir, { recursive: true });
-      else await this.#fs.mkdir(this.#dir, { recursive: true });
+      await this.#fs.mkdir(this.#dir, { recursive: true });
       for (let i = created.length - 1; i >= 0; i--) await this.#fs.fsyncDir(dirName(created[i]!));
     } catch (err) {
       throw ioError(err, this.#dir, 'creating the directory');
@@ -256,13 +257,7 @@ class FileCheckpointStore implements MmapCheckpointStore {
   }
 
   async #isDir(path: string): Promise<boolean> {
-    if (!this.#real) return (await this.#fs.stat(path))?.isDirectory === true;
-    try {
-      return statSync(path).isDirectory();
-    } catch (err) {
-      if (isNotFound(err)) return false;
-      throw err;
-    }
+    return (await this.#fs.stat(path))?.isDirectory === true;
   }
 
   #takeLock(): HeldLock {
@@ -277,23 +272,10 @@ class FileCheckpointStore implements MmapCheckpointStore {
 
   /** The published manifest, or `undefined` when none exists. Damage is `CORRUPTION`. */
   async #readManifest(): Promise<Manifest | undefined> {
-    const path = joinPath(this.#dir, MANIFEST_NAME);
+    const path = this.#manifestPath;
     let bytes: Uint8Array;
     try {
-      // Real files: one synchronous read (tens of µs) instead of four thread-pool round trips.
-      if (this.#real) {
-        const buf = readFileSync(path);
-        return decodeManifest(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength), path, this.#crc32c);
-      }
-      const fh = await this.#fs.open(path, 'r');
-      try {
-        const size = await fh.size();
-        bytes = new Uint8Array(size);
-        const got = await fh.read(bytes, 0, size, 0);
-        if (got !== size) bytes = bytes.subarray(0, got);
-      } finally {
-        await fh.close();
-      }
+      bytes = await readWholeFile(this.#fs, path);
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw ioError(err, path, 'reading');
@@ -303,17 +285,23 @@ class FileCheckpointStore implements MmapCheckpointStore {
 
   async #reloadBase(): Promise<Manifest | undefined> {
     const manifest = await this.#readManifest();
-    if (manifest !== undefined) checkManifestConfig(manifest, this.#config!, joinPath(this.#dir, MANIFEST_NAME));
+    if (manifest !== undefined) {
+      const tree = this.tree;
+      if (manifest.treeId !== tree.treeId || manifest.n !== tree.n || manifest.maxDepth !== tree.maxDepth || manifest.hasherId !== tree.hasherId) {
+        throw new RotorTreeError('CORRUPTION', `${this.#manifestPath} changed behind the store: it now belongs to another tree`, { file: this.#manifestPath });
+      }
+    }
     this.#base = manifest;
     this.#baseKnown = true;
     return manifest;
   }
 
-  /** Checks (sizes, CRCs when `verify`) and loads the segments `m` names, and builds its view. */
+  /** Checks (sizes and trailers; every chunk when `verify`) and loads the segments `m` names, and builds its view. */
   async #viewOf(m: Manifest, verify: boolean): Promise<CheckpointView> {
     const source = this.#source!;
+    const owner = { treeId: m.treeId, chunkBytes: m.chunkNodes * NODE_SIZE };
     const missing = m.segments.filter((s) => !this.#loaded.has(s.id));
-    const settled = await Promise.allSettled(missing.map((s) => source.load(s, verify)));
+    const settled = await Promise.allSettled(missing.map((s) => source.load(s, owner, verify)));
     const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     settled.forEach((r, i) => {
       if (r.status === 'fulfilled') {
@@ -326,11 +314,17 @@ class FileCheckpointStore implements MmapCheckpointStore {
     const chunkBytes = m.chunkNodes * NODE_SIZE;
     const runs: ChunkRun[][] = m.levels.map(() => []);
     for (const seg of m.segments) {
-      const bytes = this.#loaded.get(seg.id)!.bytes;
+      const loaded = this.#loaded.get(seg.id)!;
+      if (verify) loaded.checks.checkAll();
+      const bytes = loaded.bytes;
       let off = 0;
       for (const e of seg.extents) {
         const len = e.chunkCount * chunkBytes;
-        runs[e.level]!.push({ firstChunk: e.firstChunk, bytes: bytes.subarray(off, off + len) });
+        // Chunk c of the level is chunk `base + c - firstChunk` of the segment.
+        const base = off / chunkBytes;
+        const first = e.firstChunk;
+        const checks = loaded.checks;
+        runs[e.level]!.push({ firstChunk: first, bytes: bytes.subarray(off, off + len), check: (c) => checks.check(base + c - first) });
         off += len;
       }
     }
@@ -358,12 +352,13 @@ class FileCheckpointStore implements MmapCheckpointStore {
    * manifest nothing but the temp file is removed: segments without a manifest are left for
    * inspection (a deleted manifest must not also lose its data). Unlinks need no directory fsync:
    * a crash brings the names back and the next open removes them again. Never touches a file the
-   * manifest names, so nothing a view maps is removed or truncated.
+   * manifest names, so nothing a view maps is removed or truncated; never touches what is not a
+   * file (a stray directory with a segment's name is left alone, as any name this store does not own).
    */
   async #removeLeftovers(published: Manifest | undefined): Promise<void> {
     let names: string[];
     try {
-      names = this.#real ? readdirSync(this.#dir) : await this.#fs.readdir(this.#dir);
+      names = await this.#fs.readdir(this.#dir);
     } catch (err) {
       throw ioError(err, this.#dir, 'listing');
     }
@@ -375,29 +370,12 @@ class FileCheckpointStore implements MmapCheckpointStore {
       if (published === undefined && name !== MANIFEST_TMP_NAME) continue;
       const path = joinPath(this.#dir, name);
       try {
+        if ((await this.#fs.stat(path))?.isFile !== true) continue;
         await this.#fs.unlink(path);
       } catch (err) {
         if (!isNotFound(err)) throw ioError(err, path, 'removing leftover');
       }
     }
-  }
-}
-
-function checkConfig(config: CheckpointConfig): void {
-  if (config === null || typeof config !== 'object') throw new TypeError('config must be an object');
-  const { n, maxDepth, hasherId } = config;
-  if (!Number.isInteger(n) || n < 2 || n > 256) throw new RangeError(`n must be an integer in 2..256, got ${String(n)}`);
-  if (!Number.isInteger(maxDepth) || maxDepth < 1 || maxDepth > 64) throw new RangeError(`maxDepth must be an integer in 1..64, got ${String(maxDepth)}`);
-  if (typeof hasherId !== 'string' || hasherId.length === 0) throw new TypeError('hasherId must be a non-empty string');
-}
-
-function checkManifestConfig(m: Manifest, config: CheckpointConfig, file: string): void {
-  if (m.n !== config.n || m.maxDepth !== config.maxDepth || m.hasherId !== config.hasherId) {
-    throw new RotorTreeError(
-      'CONFIG_MISMATCH',
-      `${file} holds n=${m.n} maxDepth=${m.maxDepth} hasher=${m.hasherId}, opened with n=${config.n} maxDepth=${config.maxDepth} hasher=${config.hasherId}`,
-      { file },
-    );
   }
 }
 

@@ -1,7 +1,9 @@
 /**
  * The tree state of a published checkpoint as a {@link TreeView}: the whole chunks of each level
  * come from segment bytes (mmap windows, or buffers read into memory), the rest of each level
- * (a partial chunk of settled nodes, then the unsettled last node) from the manifest.
+ * (a partial chunk of settled nodes, then the unsettled last node) from the manifest. Every chunk
+ * is checked against its CRC before it is first served (see segment-format.ts): damaged bytes
+ * throw `CORRUPTION`, they are never returned.
  * @module
  */
 import type { ChunkRun, ChunkSource, RunResidency, TreeView } from '@rotortree/core';
@@ -103,7 +105,9 @@ export class CheckpointView implements TreeView, ChunkSource {
       src = this.#tails[level]!;
       off = (index - tailStart) * NODE_SIZE;
     } else {
-      const run = this.#runHolding(level, index);
+      const c = Math.floor(index / this.#chunkNodes);
+      const run = runHoldingChunk(this.#runs[level]!, c)!;
+      run.check?.(c);
       src = run.bytes;
       off = (index - run.firstChunk * this.#chunkNodes) * NODE_SIZE;
     }
@@ -127,6 +131,7 @@ export class CheckpointView implements TreeView, ChunkSource {
       const run = this.#runHolding(level, index);
       const within = index - run.firstChunk * cn;
       const take = Math.min(count, run.bytes.length / NODE_SIZE - within);
+      if (run.check !== undefined) for (let c = Math.floor(index / cn); c * cn < index + take; c++) run.check(c);
       out.set(run.bytes.subarray(within * NODE_SIZE, (within + take) * NODE_SIZE), at);
       index += take;
       count -= take;
@@ -182,6 +187,7 @@ export class CheckpointView implements TreeView, ChunkSource {
     const made = this.#chunks[level];
     if (made !== undefined) return made[c];
     const run = this.#runHolding(level, c * chunkNodes);
+    run.check?.(c);
     const at = (c - run.firstChunk) * chunkNodes * NODE_SIZE;
     return run.bytes.subarray(at, at + chunkNodes * NODE_SIZE);
   }
@@ -193,7 +199,10 @@ export class CheckpointView implements TreeView, ChunkSource {
       const chunkBytes = this.#chunkNodes * NODE_SIZE;
       const out: Uint8Array[] = [];
       for (const run of this.#runs[level]!) {
-        for (let off = 0; off < run.bytes.length; off += chunkBytes) out.push(run.bytes.subarray(off, off + chunkBytes));
+        for (let off = 0; off < run.bytes.length; off += chunkBytes) {
+          run.check?.(run.firstChunk + off / chunkBytes);
+          out.push(run.bytes.subarray(off, off + chunkBytes));
+        }
       }
       this.#chunks[level] = views = out;
     }

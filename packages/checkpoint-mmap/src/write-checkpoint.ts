@@ -3,7 +3,8 @@
  * segments, then the manifest, published by one rename.
  *
  * Durability order (each step only after the one before it is durable):
- * 1. each new segment: created with `wx+` (never an existing name), written, fdatasync'ed, closed;
+ * 1. each new segment: created with `wx+` (never an existing name), its chunks and its trailer
+ *    (a CRC per chunk, the tree id: see segment-format.ts) written, fdatasync'ed, closed;
  * 2. `MANIFEST.tmp`: written, fdatasync'ed, closed;
  * 3. fsync of the directory: the segments' and the temp file's names are durable;
  * 4. rename `MANIFEST.tmp` -> `MANIFEST`: the commit point;
@@ -21,6 +22,7 @@ import { ioError } from './errors.js';
 import { MANIFEST_NAME, MANIFEST_TMP_NAME, segmentName } from './layout.js';
 import type { Extent, LevelEntry, Manifest, SegmentEntry } from './manifest.js';
 import { encodeManifest } from './manifest.js';
+import { encodeTrailer, trailerCrcOf } from './segment-format.js';
 
 /**
  * Copies nodes `index .. index + count - 1` of `level` from `view` into `out`: from the view's
@@ -56,6 +58,8 @@ export interface WriteContext {
   readonly dir: string;
   readonly crc32c: Crc32c;
   readonly hasherId: string;
+  /** The tree's identity, stamped in the manifest and in every segment. */
+  readonly treeId: string;
   readonly chunkNodes: number;
   /** Whole chunks per segment file (>= 1). */
   readonly maxSegmentChunks: number;
@@ -102,6 +106,7 @@ export async function writeCheckpoint(ctx: WriteContext, view: TreeView & Partia
     n,
     maxDepth: view.maxDepth,
     hasherId: ctx.hasherId,
+    treeId: ctx.treeId,
     chunkNodes: cn,
     size,
     seq,
@@ -185,24 +190,33 @@ function* segmentBatches(view: TreeView & Partial<ChunkSource>, cn: number, exte
 async function writeSegment(ctx: WriteContext, view: TreeView & Partial<ChunkSource>, extents: readonly Extent[]): Promise<SegmentEntry> {
   const id = ctx.nextSegmentId();
   const path = joinPath(ctx.dir, segmentName(id));
-  let crc = 0;
+  const chunkBytes = ctx.chunkNodes * NODE_SIZE;
+  let chunks = 0;
+  for (const e of extents) chunks += e.chunkCount;
+  const crcs = new Uint32Array(chunks);
+  let done = 0;
   let pos = 0;
+  let trailer: Uint8Array;
   try {
     const fh = await ctx.fs.open(path, 'wx+');
     let inFlight: Promise<void> = Promise.resolve();
     try {
-      // The next batch is checksummed while the last one is being written.
+      // The next batch is checksummed (a CRC per chunk) while the last one is being written.
       for (const batch of segmentBatches(view, ctx.chunkNodes, extents)) {
         let bytes = 0;
         for (const buf of batch) {
-          crc = ctx.crc32c(buf, 0, buf.length, crc);
+          for (let off = 0; off < buf.length; off += chunkBytes) crcs[done++] = ctx.crc32c(buf, off, off + chunkBytes);
           bytes += buf.length;
         }
         await inFlight;
         inFlight = pwriteAll(fh, batch, pos);
         pos += bytes;
       }
+      trailer = encodeTrailer(crcs, id, chunkBytes, ctx.treeId, ctx.crc32c);
       await inFlight;
+      inFlight = pwriteAll(fh, [trailer], pos);
+      await inFlight;
+      pos += trailer.length;
       await fh.datasync();
     } finally {
       // A write still running must finish before the handle is closed.
@@ -212,7 +226,7 @@ async function writeSegment(ctx: WriteContext, view: TreeView & Partial<ChunkSou
   } catch (err) {
     throw ioError(err, path, 'writing segment');
   }
-  return { id, byteLength: pos, crc, extents };
+  return { id, byteLength: pos, trailerCrc: trailerCrcOf(trailer), extents };
 }
 
 async function publishManifest(ctx: WriteContext, bytes: Uint8Array): Promise<void> {

@@ -2,7 +2,7 @@
  * Damaged, truncated, missing and leftover files on real directories: each gives its error code
  * with the file (and offset), never a silent fallback.
  */
-import { appendFileSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, readFileSync, readdirSync, rmSync, truncateSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -127,7 +127,7 @@ describe('segment damage', () => {
       }
     });
 
-    it(`mmap=${mmap}: a flipped byte in a segment is CORRUPTION with verify`, async () => {
+    it(`mmap=${mmap}: a flipped byte in a chunk is CORRUPTION at open with verify, else on its first read, never served`, async () => {
       const { dir, segments } = await published();
       const path = join(dir, segments[1]!);
       const good = readFileSync(path);
@@ -135,13 +135,73 @@ describe('segment damage', () => {
       bad[777]! ^= 1;
       writeFileSync(path, bad);
       const err = await openError(dir, { mmap, verify: true });
-      expect([err.code, err.file]).toEqual(['CORRUPTION', path]);
-      // Without verify only sizes are checked (the engine's verifyCheckpoint recomputes the tree).
+      expect([err.code, err.file, err.offset]).toEqual(['CORRUPTION', path, 0]);
+      // Without verify the open checks sizes and trailers; the chunk is checked when first read.
       const s = mmapCheckpointStore({ dir, mmap });
-      await expect(s.open(configFor(N))).resolves.toBeDefined();
+      const got = (await s.open(configFor(N)))!;
+      const reference = treeOf(N, 9000);
+      let failures = 0;
+      for (let k = 0; k <= got.view.depth; k++) {
+        for (let i = 0; i < got.view.levelLength(k); i++) {
+          try {
+            const node = got.view.getNode(k, i);
+            expect(Buffer.compare(node, reference.getNode(k, i))).toBe(0);
+          } catch (e) {
+            expect(e).toMatchObject({ code: 'CORRUPTION', file: path, offset: 0 });
+            failures++;
+          }
+        }
+      }
+      expect(failures).toBe(chunkNodesFor(N)); // exactly the nodes of the damaged chunk, every time they are read
       await s.close();
     });
+
+    it(`mmap=${mmap}: a damaged trailer is CORRUPTION at open, naming the segment`, async () => {
+      const { dir, segments } = await published();
+      const path = join(dir, segments[0]!);
+      const good = readFileSync(path);
+      for (const back of [1, 5, 30, 48, 52]) { // the trailer of a one-chunk segment: 4 + 48 bytes
+        const bad = Buffer.from(good);
+        bad[bad.length - back]! ^= 0x20;
+        writeFileSync(path, bad);
+        const err = await openError(dir, { mmap });
+        expect([err.code, err.file]).toEqual(['CORRUPTION', path]);
+      }
+      writeFileSync(path, good);
+    });
   }
+
+  it('a segment of another tree put in place of one (same name, same size) is CORRUPTION at open', async () => {
+    const ours = await published();
+    // The same leaves and shape written by another tree: chunk bytes equal ours, the trailer names the other tree.
+    const other = tempDir();
+    cleanups.push(other.remove);
+    const tree = treeOf(N, 9000);
+    const s = mmapCheckpointStore({ dir: other.dir, maxSegmentBytes: SEG });
+    await s.open({ ...configFor(N), treeId: 'ab'.repeat(16) });
+    await s.write(tree.snapshot(), 2);
+    await s.close();
+    const name = readdirSync(other.dir).filter((f) => f.startsWith('seg-')).sort()[0]!;
+    const path = join(ours.dir, ours.segments.includes(name) ? name : ours.segments[0]!);
+    writeFileSync(path, readFileSync(join(other.dir, name)));
+    const err = await openError(ours.dir);
+    expect([err.code, err.file]).toEqual(['CORRUPTION', path]);
+  });
+
+  it('a stray directory with a segment name: ignored when unreferenced, CORRUPTION naming it when referenced', async () => {
+    const { dir, segments } = await published();
+    mkdirSync(join(dir, 'seg-5000.dat'));
+    const s = mmapCheckpointStore({ dir });
+    await expect(s.open(configFor(N))).resolves.toBeDefined();
+    await s.close();
+    const path = join(dir, segments[0]!);
+    rmSync(path);
+    mkdirSync(path);
+    for (const mmap of ['auto', 'off'] as const) {
+      const err = await openError(dir, { mmap });
+      expect([err.code, err.file]).toEqual(['CORRUPTION', path]);
+    }
+  });
 });
 
 describe('leftovers', () => {

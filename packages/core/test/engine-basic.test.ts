@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RotorTree } from '../src/engine/rotor-tree.js';
-import { memoryWal } from '../src/persistence/memory-wal.js';
-import { MemoryDisk } from '../src/persistence/memory-disk.js';
-import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
+import { MemoryDisk } from '../src/persistence/memory/memory-disk.js';
+import { memoryCheckpointStore } from '../src/persistence/memory/memory-checkpoint-store.js';
 import type { Wal } from '../src/persistence/wal.js';
 import { leaf, naiveRoot, testHasher } from './support/naive-tree.js';
 import { codeOf, rejectionCode } from './support/outcomes.js';

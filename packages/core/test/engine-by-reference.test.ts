@@ -5,8 +5,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { RotorTree } from '../src/engine/rotor-tree.js';
-import { memoryWal } from '../src/persistence/memory-wal.js';
-import { MemoryDisk } from '../src/persistence/memory-disk.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
+import { MemoryDisk } from '../src/persistence/memory/memory-disk.js';
 import type { ImmutableRecordWriter, Wal } from '../src/persistence/wal.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
 import { flatLeaves as leaves, hasherFailingWhile, mixHasher } from './support/batches.js';
@@ -21,7 +21,8 @@ function probeWal(disk: MemoryDisk, byReference: boolean): { wal: Wal; copied: n
   const referenced: number[] = [];
   const wal: Wal = {
     supports: inner.supports,
-    open: (config, afterSeq, visit) => inner.open(config, afterSeq, visit),
+    open: (config) => inner.open(config),
+    recover: (options) => inner.recover(options),
     append: (seq, l) => {
       copied.push(seq);
       inner.append(seq, l);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { RotorTree } from '../src/engine/rotor-tree.js';
-import { memoryWal } from '../src/persistence/memory-wal.js';
-import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
+import { memoryCheckpointStore } from '../src/persistence/memory/memory-checkpoint-store.js';
 import type { Wal } from '../src/persistence/wal.js';
 import { RotorTreeError } from '../src/errors.js';
 import { leaf, testHasher } from './support/naive-tree.js';
@@ -52,7 +52,8 @@ describe('RotorTree: a failed flush poisons', () => {
     let refuse = false;
     const wal: Wal = {
       supports: inner.supports,
-      open: (c, s, v) => inner.open(c, s, v),
+      open: (c) => inner.open(c),
+      recover: (o) => inner.recover(o),
       append: (seq, leaves) => {
         if (refuse) throw new RotorTreeError('IO', 'refused');
         inner.append(seq, leaves);
@@ -75,7 +76,8 @@ describe('RotorTree: a failed flush poisons', () => {
     const inner = memoryWal();
     const wal: Wal = {
       supports: inner.supports,
-      open: (c, s, v) => inner.open(c, s, v),
+      open: (c) => inner.open(c),
+      recover: (o) => inner.recover(o),
       append: (seq, leaves) => inner.append(seq, leaves),
       flush: async () => (await inner.flush()) - 1,
       truncate: (s) => inner.truncate(s),

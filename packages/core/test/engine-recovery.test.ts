@@ -2,9 +2,9 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RotorTree } from '../src/engine/rotor-tree.js';
 import type { CheckpointPolicy, FlushPolicy } from '../src/engine/options.js';
-import { MemoryDisk } from '../src/persistence/memory-disk.js';
-import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
-import { memoryWal } from '../src/persistence/memory-wal.js';
+import { MemoryDisk } from '../src/persistence/memory/memory-disk.js';
+import { memoryCheckpointStore } from '../src/persistence/memory/memory-checkpoint-store.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
 import { RotorTreeError } from '../src/errors.js';
 import { leaf, leavesOfView, naiveRoot, testHasher } from './support/naive-tree.js';
 

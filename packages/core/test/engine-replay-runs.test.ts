@@ -6,9 +6,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RotorTree } from '../src/engine/rotor-tree.js';
-import { MemoryDisk } from '../src/persistence/memory-disk.js';
-import { memoryWal } from '../src/persistence/memory-wal.js';
-import type { Wal, WalConfig, WalOpenResult, WalRecordVisitor, WalRunVisitor } from '../src/persistence/wal.js';
+import { MemoryDisk } from '../src/persistence/memory/memory-disk.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
+import type { Wal, WalConfig, WalRecoverOptions, WalRecovery } from '../src/persistence/wal.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
 import { leaf, testHasher } from './support/naive-tree.js';
 import { rejectionCode } from './support/outcomes.js';
@@ -33,9 +33,10 @@ function runWal(
     flush: () => inner.flush(),
     truncate: (upTo) => inner.truncate(upTo),
     close: () => inner.close(),
-    async open(config: WalConfig, afterSeq: number, visit: WalRecordVisitor, visitRun?: WalRunVisitor): Promise<WalOpenResult> {
+    open: (config: WalConfig) => inner.open(config),
+    async recover({ treeId, afterSeq, visit, visitRun }: WalRecoverOptions): Promise<WalRecovery> {
       const recs: Rec[] = [];
-      const result = await inner.open(config, afterSeq, (seq, leaves) => recs.push({ seq, leaves: leaves.slice() }));
+      const result = await inner.recover({ treeId, afterSeq, visit: (seq, leaves) => recs.push({ seq, leaves: leaves.slice() }) });
       if (visitRun === undefined) throw new Error('the engine offers a run visitor');
       for (let i = 0, step = 0; i < recs.length; step++) {
         const take = plan.length === 0 ? 1 : plan[step % plan.length]!;

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { RotorTree } from '../src/engine/rotor-tree.js';
-import { memoryWal } from '../src/persistence/memory-wal.js';
-import { MemoryDisk } from '../src/persistence/memory-disk.js';
-import { memoryCheckpointStore } from '../src/persistence/memory-checkpoint-store.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
+import { MemoryDisk } from '../src/persistence/memory/memory-disk.js';
+import { memoryCheckpointStore } from '../src/persistence/memory/memory-checkpoint-store.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
 import type { Hasher } from '../src/hasher.js';
 import { flatLeaves as leaves, hasherFailingWhile } from './support/batches.js';

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Hasher } from '../src/hasher.js';
 import { RotorTree } from '../src/engine/rotor-tree.js';
-import { memoryWal } from '../src/persistence/memory-wal.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
 import { toHex } from '../src/bytes.js';
 import { leaf, naiveLevels, naiveRoot, testHasher } from './support/naive-tree.js';

@@ -1,13 +1,15 @@
 /**
  * `checkTree(dir)`: a consistency check (fsck) of a tree directory.
  *
- * 1. The WAL, opened on its own (this takes the directory's lock, held until step 2 is done):
- *    every record's checksums and sequence numbers. Like every open, this cuts a torn tail
- *    (reported as `TORN_TAIL`, not as damage).
- * 2. The checkpoint, opened on its own with every segment's CRC-32C checked; then every level is
+ * 1. The descriptor: its checksum and values (the tree's identity and parameters come from it).
+ * 2. The WAL, opened on its own (this takes its lock, held until step 4 is done): its header
+ *    (parameters, identity; a log missing from a created tree is damage).
+ * 3. The checkpoint, opened on its own with every chunk's CRC-32C checked; then every level is
  *    recomputed from its leaves and compared node by node with the stored one.
- * 3. The two agree: the WAL starts at or before the checkpoint and reaches it.
- * 4. The tree, opened as usual (checkpoint + WAL replay): sampled inclusion proofs verify against
+ * 4. The WAL's records after the checkpoint: every record's checksums and sequence numbers, and
+ *    that the log continues the checkpoint. Like every open, this cuts a torn tail (reported as
+ *    `TORN_TAIL`, not as damage).
+ * 5. The tree, opened as usual (checkpoint + WAL replay): sampled inclusion proofs verify against
  *    its root and size, with its hasher and, for BLAKE3, with the independent JS reference backend.
  *
  * Damage is reported as issues with a code and a location, not thrown; `FILE_LOCKED`,
@@ -20,10 +22,11 @@ import type { ErrorCode, Hasher, TreeView } from '@rotortree/core';
 import { BLAKE3_ID, blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
-import { readDescriptor, readWalHeader } from './descriptor.js';
+import { readDescriptor } from './descriptor.js';
 import type { TreeDescriptor } from './descriptor.js';
 import { layoutOf } from './layout.js';
-import { open } from './open.js';
+import { hasherFor, open } from './open.js';
+import { lockTreeDirectory } from './tree-lock.js';
 
 /** One problem found by {@link checkTree}. */
 export interface CheckIssue {
@@ -55,13 +58,16 @@ export interface CheckOptions {
 export interface CheckReport {
   /** True when no issue is `CORRUPTION`. */
   readonly ok: boolean;
-  readonly n: number;
-  readonly maxDepth: number;
-  readonly hasher: string;
+  /** The descriptor's values (absent when it is damaged: nothing else could then be checked). */
+  readonly treeId?: string;
+  readonly n?: number;
+  readonly maxDepth?: number;
+  readonly hasher?: string;
   /** Leaves of the recovered tree (undefined when it could not be opened). */
   readonly size?: number;
   readonly root?: string;
-  readonly wal: { readonly records: number; readonly leaves: number; readonly baseSeq: number; readonly lastSeq: number };
+  /** The WAL records after the checkpoint: how many, their leaves, and the last seq. */
+  readonly wal: { readonly records: number; readonly leaves: number; readonly lastSeq: number };
   readonly checkpoint?: { readonly seq: number; readonly size: number; readonly nodesCompared: number; readonly mismatches: number };
   readonly proofs: { readonly checked: number; readonly failed: number };
   readonly issues: readonly CheckIssue[];
@@ -90,31 +96,23 @@ async function collect<T>(issues: CheckIssue[], fn: () => Promise<T>): Promise<T
   }
 }
 
-/** The parameters of `dir`: the descriptor, else (descriptor damaged or missing) the WAL header. */
-function parametersOf(dir: string, issues: CheckIssue[]): TreeDescriptor {
+/** The descriptor of `dir`; damage becomes an issue (`undefined`). Throws `IO` (cause `ENOENT`) when `dir` holds no tree. */
+async function descriptorOf(dir: string, issues: CheckIssue[]): Promise<TreeDescriptor | undefined> {
   const layout = layoutOf(dir);
   let d: TreeDescriptor | undefined;
   try {
-    d = readDescriptor(layout.descriptor);
+    d = await readDescriptor(layout.descriptor);
   } catch (err) {
     const issue = issueFrom(err);
     if (issue === undefined) throw err;
     issues.push(issue);
+    return undefined;
   }
-  const w = readWalHeader(layout.wal);
-  if (d !== undefined && w !== undefined && (d.n !== w.n || d.maxDepth !== w.maxDepth || d.hasher !== w.hasher)) {
-    issues.push({
-      code: 'CORRUPTION',
-      message: `the descriptor says n=${d.n} maxDepth=${d.maxDepth} hasher=${d.hasher}, the WAL header n=${w.n} maxDepth=${w.maxDepth} hasher=${w.hasher}`,
-      file: layout.descriptor,
-    });
-  }
-  const found = d ?? w;
-  if (found === undefined) {
+  if (d === undefined) {
     const cause = Object.assign(new Error(`ENOENT: no rotortree in ${dir}`), { code: 'ENOENT' });
     throw new RotorTreeError('IO', `no rotortree in ${dir}`, { file: layout.descriptor, cause });
   }
-  return found;
+  return d;
 }
 
 /** Leaves copied out of a view per `insertMany` when rebuilding. */
@@ -197,61 +195,67 @@ export async function checkTree(dir: string, options: CheckOptions = {}): Promis
   const progress = options.onProgress ?? (() => {});
   const maxListed = options.maxListed ?? 20;
   const issues: CheckIssue[] = [];
-  const params = parametersOf(dir, issues);
-  const hasher = options.hasher ?? (params.hasher === BLAKE3_ID ? blake3() : blake3({ legacy: true }));
+  const params = await descriptorOf(dir, issues);
+  if (params === undefined) return { ok: false, wal: { records: 0, leaves: 0, lastSeq: 0 }, proofs: { checked: 0, failed: 0 }, issues };
+  const hasher = hasherFor(params.hasher, options.hasher, layout.descriptor);
   const config = { n: params.n, maxDepth: params.maxDepth, hasherId: params.hasher };
 
-  // 1. The WAL on its own; holding it keeps writers out while the checkpoint is read.
-  const walHeader = readWalHeader(layout.wal);
-  const baseSeq = walHeader?.baseSeq ?? 0;
-  const wal = fsWal({ dir: layout.wal });
+  // 2-4 under the directory's lock, with the WAL held: no writer changes anything meanwhile.
   let records = 0;
   let leaves = 0;
-  let walOpen = false;
-  let lastSeq = baseSeq;
-  const opened = await collect(issues, () =>
-    wal.open(config, baseSeq, (_seq, bytes) => {
-      records++;
-      leaves += bytes.length / NODE_SIZE;
-      if (records % 1024 === 0) progress('wal', records, records);
-    }),
-  );
-  if (opened !== undefined) {
-    walOpen = true;
-    lastSeq = opened.lastSeq;
-    if (opened.tornTail !== undefined) {
-      const t = opened.tornTail;
-      issues.push({ code: 'TORN_TAIL', message: `an incomplete last record (${t.bytes} bytes) was cut off`, file: t.file, offset: t.offset });
-    }
-  }
-
+  let lastSeq = 0;
   let checkpoint: CheckReport['checkpoint'];
+  const release = lockTreeDirectory(dir);
   try {
-    // 2. The checkpoint on its own, every segment's checksum verified.
-    const store = mmapCheckpointStore({ dir: layout.checkpoint, verify: true });
+    const wal = fsWal({ dir: layout.wal });
     try {
-      const stored = await collect(issues, () => store.open(config));
-      if (stored !== undefined) {
-        const compared = compareLevels(stored.view, hasher, layout.checkpoint, issues, maxListed, progress);
-        checkpoint = { seq: stored.seq, size: stored.view.size, ...compared };
+      const opened = await collect(issues, () => wal.open(config));
+      const logMissing = opened !== undefined && opened.treeId === undefined;
+      if (logMissing && params.state === 'created') {
+        issues.push({ code: 'CORRUPTION', message: `${opened.location} is missing: the tree was created, its log must exist`, file: opened.location });
+      }
+      let cpSeq = 0;
+      const store = mmapCheckpointStore({ dir: layout.checkpoint, verify: true });
+      try {
+        const stored = await collect(issues, () => store.open({ ...config, treeId: params.treeId }));
+        if (stored !== undefined) {
+          const compared = compareLevels(stored.view, hasher, layout.checkpoint, issues, maxListed, progress);
+          checkpoint = { seq: stored.seq, size: stored.view.size, ...compared };
+          cpSeq = stored.seq;
+        }
+      } finally {
+        await store.close();
+      }
+      lastSeq = cpSeq;
+      if (logMissing && cpSeq > 0) {
+        issues.push({ code: 'CORRUPTION', message: `${opened.location} is missing, but the checkpoint holds the tree up to seq ${cpSeq}`, file: opened.location });
+      }
+      if (opened !== undefined && !logMissing) {
+        const recovered = await collect(issues, () =>
+          wal.recover({
+            treeId: params.treeId,
+            afterSeq: cpSeq,
+            visit: (_seq, bytes) => {
+              records++;
+              leaves += bytes.length / NODE_SIZE;
+              if (records % 1024 === 0) progress('wal', records, records);
+            },
+          }),
+        );
+        if (recovered !== undefined) {
+          lastSeq = recovered.lastSeq;
+          const t = recovered.tornTail;
+          if (t !== undefined) issues.push({ code: 'TORN_TAIL', message: `an incomplete last record (${t.bytes} bytes) was cut off`, file: t.file, offset: t.offset });
+        }
       }
     } finally {
-      await store.close();
+      await wal.close();
     }
   } finally {
-    if (walOpen) await wal.close();
+    release();
   }
 
-  // 3. The WAL continues the checkpoint.
-  const cpSeq = checkpoint?.seq ?? 0;
-  if (walOpen && baseSeq > cpSeq) {
-    issues.push({ code: 'CORRUPTION', message: `the WAL starts after seq ${baseSeq}, the checkpoint ends at seq ${cpSeq}: records ${cpSeq + 1}..${baseSeq} are lost`, file: layout.wal, seq: cpSeq + 1 });
-  }
-  if (walOpen && lastSeq < cpSeq) {
-    issues.push({ code: 'CORRUPTION', message: `the WAL ends at seq ${lastSeq}, before the checkpoint's seq ${cpSeq}`, file: layout.wal, seq: lastSeq });
-  }
-
-  // 4. The tree as recovery builds it, and sampled proofs of it.
+  // 5. The tree as recovery builds it, and sampled proofs of it.
   let size: number | undefined;
   let root: string | undefined;
   let checked = 0;
@@ -284,12 +288,13 @@ export async function checkTree(dir: string, options: CheckOptions = {}): Promis
   }
   return {
     ok: !issues.some((i) => i.code === 'CORRUPTION'),
+    treeId: params.treeId,
     n: params.n,
     maxDepth: params.maxDepth,
     hasher: params.hasher,
     ...(size === undefined ? {} : { size }),
     ...(root === undefined ? {} : { root }),
-    wal: { records, leaves, baseSeq, lastSeq },
+    wal: { records, leaves, lastSeq },
     ...(checkpoint === undefined ? {} : { checkpoint }),
     proofs: { checked, failed },
     issues,

@@ -17,8 +17,8 @@ export type { FileStoredCheckpoint, MmapCheckpointStore, MmapCheckpointStoreOpti
 export { open, storedParameters } from './open.js';
 export type { OpenOptions, StoredParameters } from './open.js';
 export { DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BYTES, DEFAULT_FLUSH, DEFAULT_MAX_DEPTH, DEFAULT_N, defaultTiering } from './defaults.js';
-export { readDescriptor, readWalHeader } from './descriptor.js';
-export type { TreeDescriptor, WalHeader } from './descriptor.js';
+export { readDescriptor } from './descriptor.js';
+export type { TreeDescriptor } from './descriptor.js';
 export { CHECKPOINT_DIR, DESCRIPTOR_NAME, WAL_DIR, layoutOf } from './layout.js';
 export type { TreeLayout } from './layout.js';
 export { leafHasher } from './leaf-hash.js';

@@ -2,19 +2,23 @@
  * `open(dir)`: a durable tree in a directory, with the default file backends.
  * @module
  */
-import { mkdirSync } from 'node:fs';
-import { RotorTree, RotorTreeError } from '@rotortree/core';
+import { rm, rmdir } from 'node:fs/promises';
+import { RotorTree, RotorTreeError, newTreeId } from '@rotortree/core';
 import type { CheckpointPolicy, FlushPolicy, Hasher, TieringOptions } from '@rotortree/core';
+import { nodeFileSystem } from '@rotortree/core/fs';
 import { BLAKE3_ID, BLAKE3_LEGACY_ID, blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
 import { assertLockingSupported } from '@rotortree/native';
 import { DEFAULT_CHECKPOINT, DEFAULT_FLUSH, DEFAULT_MAX_DEPTH, DEFAULT_N, defaultTiering } from './defaults.js';
-import { readDescriptor, readWalHeader, writeDescriptor } from './descriptor.js';
+import { readDescriptor, writeDescriptor } from './descriptor.js';
 import type { TreeDescriptor } from './descriptor.js';
 import { layoutOf } from './layout.js';
+import type { TreeLayout } from './layout.js';
+import { assertOpenOptions } from './open-options.js';
+import { lockTreeDirectory } from './tree-lock.js';
 
-/** Options of {@link open}. Every one is optional. */
+/** Options of {@link open}. Every one is optional; a value of the wrong type is a `TypeError` naming it. */
 export interface OpenOptions {
   /**
    * Branching factor, 2..256. A new tree: default 4. An existing tree: its stored value; another
@@ -51,41 +55,38 @@ export interface OpenOptions {
    * pages reads may keep in the RSS before they are released (default: no limit; they are page cache).
    */
   readonly maxResidentBytes?: number;
-  /** Forwarded to `fsWal({ preallocate })`: grow the WAL in zero-filled steps of this many bytes. Default 0. */
+  /** Forwarded to `fsWal({ preallocate })`: grow the WAL in zero-filled steps of this many bytes (0..1 GiB). Default 0. */
   readonly walPreallocate?: number;
 }
 
-/** Where the stored parameters of a directory come from. */
-export interface StoredParameters extends TreeDescriptor {
-  /** `descriptor` (`rotortree.json`) or `wal` (the WAL header, when the descriptor is missing). */
-  readonly source: 'descriptor' | 'wal';
-}
+/** The parameters stored in a tree directory (its descriptor). */
+export type StoredParameters = TreeDescriptor;
 
 /**
- * The parameters stored in the tree directory `dir`, or `undefined` when it holds no tree.
- * Throws `CORRUPTION` for a damaged descriptor or WAL header.
+ * The parameters stored in the tree directory `dir` (its descriptor), or `undefined` when it holds
+ * no tree. Throws `CORRUPTION` for a damaged descriptor, `CONFIG_MISMATCH` for another format version.
  */
-export function storedParameters(dir: string): StoredParameters | undefined {
-  const layout = layoutOf(dir);
-  const fromDescriptor = readDescriptor(layout.descriptor);
-  if (fromDescriptor !== undefined) return { ...fromDescriptor, source: 'descriptor' };
-  const fromWal = readWalHeader(layout.wal);
-  return fromWal === undefined ? undefined : { n: fromWal.n, maxDepth: fromWal.maxDepth, hasher: fromWal.hasher, source: 'wal' };
+export function storedParameters(dir: string): Promise<StoredParameters | undefined> {
+  return readDescriptor(layoutOf(dir).descriptor);
 }
 
 function mismatch(file: string, what: string, stored: unknown, given: unknown): never {
   throw new RotorTreeError('CONFIG_MISMATCH', `${file} holds ${what}=${String(stored)}, opened with ${what}=${String(given)}`, { file });
 }
 
-/** The hasher for a directory: the given one, or the BLAKE3 rule its id names. */
-function hasherFor(stored: StoredParameters | undefined, given: Hasher | undefined, file: string): Hasher {
+/**
+ * The hasher for a directory whose descriptor names `stored` (undefined: a new tree): the given one
+ * (its id must match), or the BLAKE3 rule the id names. Another id with no hasher given is
+ * `CONFIG_MISMATCH` (pass that hasher).
+ */
+export function hasherFor(stored: string | undefined, given: Hasher | undefined, file: string): Hasher {
   if (given !== undefined) {
-    if (stored !== undefined && given.id !== stored.hasher) mismatch(file, 'hasher', stored.hasher, given.id);
+    if (stored !== undefined && given.id !== stored) mismatch(file, 'hasher', stored, given.id);
     return given;
   }
-  if (stored === undefined || stored.hasher === BLAKE3_ID) return blake3();
-  if (stored.hasher === BLAKE3_LEGACY_ID) return blake3({ legacy: true });
-  throw new RotorTreeError('CONFIG_MISMATCH', `${file} uses the hasher "${stored.hasher}": pass it as options.hasher`, { file });
+  if (stored === undefined || stored === BLAKE3_ID) return blake3();
+  if (stored === BLAKE3_LEGACY_ID) return blake3({ legacy: true });
+  throw new RotorTreeError('CONFIG_MISMATCH', `${file} uses the hasher "${stored}": pass it as options.hasher`, { file });
 }
 
 function param(stored: number | undefined, given: number | undefined, fallback: number, file: string, what: string): number {
@@ -94,14 +95,24 @@ function param(stored: number | undefined, given: number | undefined, fallback: 
   return stored;
 }
 
+/** True when `dir` exists and holds anything besides a descriptor (files of a tree). */
+async function holdsTreeFiles(dir: string, descriptorName: string): Promise<boolean> {
+  const fs = nodeFileSystem();
+  if (!(await fs.exists(dir))) return false;
+  const names = await fs.readdir(dir);
+  return names.some((name) => name !== descriptorName && name !== `${descriptorName}.tmp`);
+}
+
 /**
  * Opens the durable tree stored in `dir`, creating it (and `dir`) when there is none.
  *
  * Wires the default file backends: the WAL of `@rotortree/wal-fs` in `dir/wal`, the checkpoint store
  * of `@rotortree/checkpoint-mmap` in `dir/checkpoint`, and the fastest BLAKE3 backend that loads.
- * A new directory records n, maxDepth and the hasher id in `dir/rotortree.json`, so reopening needs
- * no options; options that contradict it are `CONFIG_MISMATCH`. Also `FILE_LOCKED` (another opener
- * holds `dir`), `CORRUPTION` (with file and offset), `IO`; see `RotorTree.open`.
+ * `dir/rotortree.json` records the tree's identity and parameters, so reopening needs no options;
+ * options that contradict it are `CONFIG_MISMATCH`. The directory itself is locked while the tree is
+ * open (`FILE_LOCKED` for any second opener, in this process or another). A file the tree must have
+ * and does not (its WAL), a file of another tree, or a descriptor missing beside a tree's files is
+ * `CORRUPTION` naming the file; also `IO`; see `RotorTree.open`.
  *
  * ```ts
  * const tree = await open('./data');         // n = 4, maxDepth = 32, BLAKE3
@@ -112,30 +123,73 @@ function param(stored: number | undefined, given: number | undefined, fallback: 
  */
 export async function open(dir: string, options: OpenOptions = {}): Promise<RotorTree> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('dir must be a non-empty string');
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  assertOpenOptions(options);
   const layout = layoutOf(dir);
-  assertLockingSupported(dir); // UNSUPPORTED before anything is created
-  const stored = storedParameters(dir);
-  if (stored === undefined && options.create === false) {
-    const cause = Object.assign(new Error(`ENOENT: no rotortree in ${dir}`), { code: 'ENOENT' });
-    throw new RotorTreeError('IO', `no rotortree in ${dir} (no ${layout.descriptor})`, { file: layout.descriptor, cause });
-  }
-  const file = stored?.source === 'wal' ? layout.wal : layout.descriptor;
-  const n = param(stored?.n, options.n, DEFAULT_N, file, 'n');
-  const maxDepth = param(stored?.maxDepth, options.maxDepth, DEFAULT_MAX_DEPTH, file, 'maxDepth');
-  const hasher = hasherFor(stored, options.hasher, file);
+  const fs = nodeFileSystem();
+  let stored = await readDescriptor(layout.descriptor);
   if (stored === undefined) {
-    try {
-      mkdirSync(dir, { recursive: true });
-    } catch (err) {
-      throw new RotorTreeError('IO', `cannot create ${dir}`, { file: dir, cause: err });
+    if (options.create === false) {
+      const cause = Object.assign(new Error(`ENOENT: no rotortree in ${dir}`), { code: 'ENOENT' });
+      throw new RotorTreeError('IO', `no rotortree in ${dir} (no ${layout.descriptor})`, { file: layout.descriptor, cause });
+    }
+    if (await holdsTreeFiles(dir, 'rotortree.json')) {
+      throw new RotorTreeError('CORRUPTION', `${layout.descriptor} is missing, but ${dir} holds files of a tree`, { file: layout.descriptor });
     }
   }
-  const tiering = options.tiering === false ? undefined : (options.tiering ?? defaultTiering(n));
-  const tree = await RotorTree.open({
+  // Checked before anything is created: a refused open leaves no half-made directory.
+  const file = layout.descriptor;
+  const n = param(stored?.n, options.n, DEFAULT_N, file, 'n');
+  const maxDepth = param(stored?.maxDepth, options.maxDepth, DEFAULT_MAX_DEPTH, file, 'maxDepth');
+  const hasher = hasherFor(stored?.hasher, options.hasher, file);
+  assertLockingSupported(dir); // UNSUPPORTED (no flock provider) before anything is created
+  const createdDir = stored === undefined && !(await fs.exists(dir));
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (err) {
+    throw new RotorTreeError('IO', `cannot create ${dir}`, { file: dir, cause: err });
+  }
+  let release: (() => void) | undefined;
+  let creating = false;
+  try {
+    release = lockTreeDirectory(dir);
+    // Read again under the lock: another opener may have created the tree meanwhile.
+    stored = await readDescriptor(layout.descriptor);
+    if (stored === undefined) {
+      stored = { treeId: newTreeId(), n, maxDepth, hasher: hasher.id, state: 'creating' };
+      creating = true;
+      await writeDescriptor(layout.descriptor, stored);
+    } else {
+      param(stored.n, n, n, file, 'n');
+      param(stored.maxDepth, maxDepth, maxDepth, file, 'maxDepth');
+      if (stored.hasher !== hasher.id) mismatch(file, 'hasher', stored.hasher, hasher.id);
+    }
+    const tree = await openEngine(layout, stored, hasher, options, release);
+    if (stored.state === 'creating') {
+      try {
+        await writeDescriptor(layout.descriptor, { ...stored, state: 'created' });
+      } catch (err) {
+        await tree.close().catch(() => undefined);
+        throw err;
+      }
+    }
+    return tree;
+  } catch (err) {
+    // A tree this call began to create was never handed out (nothing in it was acknowledged): undo it.
+    if (creating) await removeCreated(layout, createdDir);
+    release?.();
+    throw err;
+  }
+}
+
+/** The engine on the default backends, for the tree `stored` describes. */
+function openEngine(layout: TreeLayout, stored: TreeDescriptor, hasher: Hasher, options: OpenOptions, release: () => void): Promise<RotorTree> {
+  const tiering = options.tiering === false ? undefined : (options.tiering ?? defaultTiering(stored.n));
+  return RotorTree.open({
     hasher,
-    n,
-    maxDepth,
+    n: stored.n,
+    maxDepth: stored.maxDepth,
+    treeId: stored.treeId,
+    create: stored.state === 'creating',
     wal: fsWal({ dir: layout.wal, ...(options.walPreallocate === undefined ? {} : { preallocate: options.walPreallocate }) }),
     checkpoints: mmapCheckpointStore({
       dir: layout.checkpoint,
@@ -147,16 +201,12 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Roto
     ...(tiering === undefined ? {} : { tiering }),
     verifyCheckpoint: options.verifyCheckpoint === true,
     checkpointOnClose: options.checkpointOnClose !== false,
+    onClosed: release,
   });
-  // Written while holding the lock, after the WAL header exists: a crash before it leaves a WAL
-  // that storedParameters() reads instead; two racing creators cannot both get here.
-  if (stored?.source !== 'descriptor') {
-    try {
-      await writeDescriptor(layout.descriptor, { n, maxDepth, hasher: hasher.id });
-    } catch (err) {
-      await tree.close().catch(() => undefined);
-      throw err;
-    }
-  }
-  return tree;
+}
+
+/** Removes what an open that began to create a tree made: its descriptor, backend directories, and `dir` if it made it. */
+async function removeCreated(layout: TreeLayout, createdDir: boolean): Promise<void> {
+  await Promise.allSettled([rm(layout.wal, { recursive: true, force: true }), rm(layout.checkpoint, { recursive: true, force: true }), rm(layout.descriptor, { force: true })]);
+  if (createdDir) await rmdir(layout.dir).catch(() => undefined);
 }

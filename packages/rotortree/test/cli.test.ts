@@ -13,7 +13,7 @@ import { LeanIMT, generateProof, inclusionProofToJSON, toHex } from '@rotortree/
 import type { TreeView } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
 import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
-import { leafHasher, open } from '../src/index.js';
+import { leafHasher, open, readDescriptor } from '../src/index.js';
 import { hexLines, leaves } from './support.js';
 
 const pkg = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -400,7 +400,7 @@ setInterval(() => {}, 1000);
       },
     };
     const store = mmapCheckpointStore({ dir: join(dir, 'checkpoint') });
-    await store.open({ n: 4, maxDepth: 32, hasherId: 'blake3' });
+    await store.open({ n: 4, maxDepth: 32, hasherId: 'blake3', treeId: (await readDescriptor(join(dir, 'rotortree.json')))!.treeId });
     await store.write(bad, 1);
     await store.close();
     const c = cli(['check', '--dir', dir, '--json']);

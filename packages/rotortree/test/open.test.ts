@@ -30,9 +30,18 @@ describe('open defaults', () => {
     expect(tree.checkpointPolicy.kind).toBe('memoryThreshold');
     expect(tree.size).toBe(0);
     await tree.close();
-    expect(JSON.parse(readFileSync(join(dir, 'rotortree.json'), 'utf8'))).toEqual({ format: 'rotortree', version: 1, n: 4, maxDepth: 32, hasher: 'blake3' });
+    expect(JSON.parse(readFileSync(join(dir, 'rotortree.json'), 'utf8'))).toEqual({
+      format: 'rotortree',
+      version: 2,
+      treeId: tree.treeId,
+      n: 4,
+      maxDepth: 32,
+      hasher: 'blake3',
+      state: 'created',
+      checksum: expect.stringMatching(/^[0-9a-f]{8}$/),
+    });
     expect(existsSync(join(dir, 'wal', 'wal.log'))).toBe(true);
-    expect(storedParameters(dir)).toEqual({ n: 4, maxDepth: 32, hasher: 'blake3', source: 'descriptor' });
+    expect(await storedParameters(dir)).toEqual({ treeId: tree.treeId, n: 4, maxDepth: 32, hasher: 'blake3', state: 'created' });
   });
 
   it('pins the levels whose nodes cover at least 256 leaves', () => {
@@ -102,18 +111,16 @@ describe('reopening', () => {
     await b.close();
   });
 
-  it('falls back to the WAL header when the descriptor is missing (a crash before it was written), and rewrites it', async () => {
+  it('a missing descriptor beside the files of a tree is CORRUPTION naming it (never a new tree over them)', async () => {
     const dir = fresh();
     const a = await open(dir, { n: 3, maxDepth: 7 });
     a.insertMany(leaves(0, 10));
     await a.close();
     unlinkSync(join(dir, 'rotortree.json'));
-    expect(storedParameters(dir)).toEqual({ n: 3, maxDepth: 7, hasher: 'blake3', source: 'wal' });
-    expect(await codeOf(open(dir, { n: 4 }))).toBe('CONFIG_MISMATCH');
-    const b = await open(dir);
-    expect([b.n, b.maxDepth, b.size]).toEqual([3, 7, 10]);
-    await b.close();
-    expect(storedParameters(dir)?.source).toBe('descriptor');
+    expect(await storedParameters(dir)).toBeUndefined();
+    const err = await open(dir).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CORRUPTION', file: join(dir, 'rotortree.json') });
+    expect(existsSync(join(dir, 'rotortree.json'))).toBe(false);
   });
 
   it('reports a damaged descriptor as CORRUPTION with the file', async () => {

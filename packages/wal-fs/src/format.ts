@@ -1,17 +1,19 @@
 /**
  * The on-disk format of the WAL file (`wal.log`). All integers little-endian.
  *
- * File header (34 + L bytes):
+ * File header (H = 52 + L rounded up to a multiple of 8 bytes, so records start 8-byte aligned):
  * ```
  *  off  size  field
  *    0     8  magic "RTREEWAL"
- *    8     4  format version (1)
+ *    8     4  format version (2; version 1 had no tree id)
  *   12     4  n (branching factor)
  *   16     4  maxDepth
- *   20     8  baseSeq: the records in this file start at baseSeq + 1
- *   28     2  L = byte length of the hasher id (UTF-8)
- *   30     L  hasher id
- * 30+L     4  CRC-32C of bytes [0, 30 + L)
+ *   20     2  L = byte length of the hasher id (UTF-8)
+ *   22     2  zero
+ *   24     8  baseSeq: the records in this file start at baseSeq + 1
+ *   32    16  tree id: the identity of the tree this log belongs to (created with the tree)
+ *   48     L  hasher id, then zeros up to H - 4
+ *  H-4     4  CRC-32C of bytes [0, H - 4)
  * ```
  * Then records, back to back (24 + len bytes each, a multiple of 8; one `insert` is 56 bytes).
  * Recovery reads the log in windows that start at a record, so every payload (at +20) lies
@@ -37,11 +39,12 @@
  * After the last record the file may hold zeros (preallocated space): free, not a record.
  * @module
  */
+import { treeIdFromBytes, treeIdToBytes } from '@rotortree/core/backend';
 import { crc32c } from './checksum.js';
 
 /** "RTREEWAL" */
 export const MAGIC = Uint8Array.of(0x52, 0x54, 0x52, 0x45, 0x45, 0x57, 0x41, 0x4c);
-export const FORMAT_VERSION = 1;
+export const FORMAT_VERSION = 2;
 /** Record bytes besides the payload. */
 export const RECORD_OVERHEAD = 24;
 /** Bytes before the payload. */
@@ -80,15 +83,19 @@ export interface LogHeader {
   readonly n: number;
   readonly maxDepth: number;
   readonly hasherId: string;
+  readonly treeId: string;
   readonly baseSeq: number;
 }
 
+/** Offset of the hasher id, after the fixed fields. */
+const ID_AT = 48;
+
 /** Length of the file header for a hasher id of `idLength` bytes. */
 export function headerLength(idLength: number): number {
-  return 34 + idLength;
+  return (ID_AT + idLength + 4 + 7) & ~7;
 }
 
-/** Encodes a version-1 file header. */
+/** Encodes a file header. */
 export function encodeHeader(h: Omit<LogHeader, 'version'>): Uint8Array {
   const id = new TextEncoder().encode(h.hasherId);
   if (id.length > 0xffff) throw new RangeError('hasher id too long');
@@ -98,10 +105,11 @@ export function encodeHeader(h: Omit<LogHeader, 'version'>): Uint8Array {
   writeU32(out, 8, FORMAT_VERSION);
   writeU32(out, 12, h.n);
   writeU32(out, 16, h.maxDepth);
-  writeU64(out, 20, h.baseSeq);
-  out[28] = id.length & 0xff;
-  out[29] = id.length >>> 8;
-  out.set(id, 30);
+  out[20] = id.length & 0xff;
+  out[21] = id.length >>> 8;
+  writeU64(out, 24, h.baseSeq);
+  out.set(treeIdToBytes(h.treeId), 32);
+  out.set(id, ID_AT);
   writeU32(out, length - 4, crc32c(out, 0, length - 4));
   return out;
 }
@@ -117,8 +125,8 @@ export function decodeHeader(
   if (file.length < 12) return { problem: 'short' };
   const version = readU32(file, 8);
   if (version !== FORMAT_VERSION) return { problem: 'badVersion', version };
-  if (file.length < 30) return { problem: 'short' };
-  const idLength = file[28]! | (file[29]! << 8);
+  if (file.length < ID_AT) return { problem: 'short' };
+  const idLength = file[20]! | (file[21]! << 8);
   const length = headerLength(idLength);
   if (file.length < length) return { problem: 'short' };
   if (readU32(file, length - 4) !== crc32c(file, 0, length - 4)) return { problem: 'badChecksum' };
@@ -126,11 +134,13 @@ export function decodeHeader(
     version,
     n: readU32(file, 12),
     maxDepth: readU32(file, 16),
-    baseSeq: readU64(file, 20),
-    hasherId: new TextDecoder().decode(file.subarray(30, 30 + idLength)),
+    baseSeq: readU64(file, 24),
+    treeId: treeIdFromBytes(file, 32),
+    hasherId: new TextDecoder().decode(file.subarray(ID_AT, ID_AT + idLength)),
   };
   return { header, length };
 }
+
 
 /**
  * Length of the whole record at `pos` if it is valid (len plausible, inside `end`, record CRC

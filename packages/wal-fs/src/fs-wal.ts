@@ -7,10 +7,12 @@
  * @module
  */
 import { RotorTreeError } from '@rotortree/core';
-import type { ImmutableRecordWriter, Wal, WalCapabilities, WalConfig, WalOpenResult, WalRecordVisitor, WalRunVisitor } from '@rotortree/core';
+import type { Wal, WalCapabilities, WalRecovery } from '@rotortree/core';
+import { WalBase } from '@rotortree/core/backend';
+import type { LogReplay, RecordSink, StoredLog, TreeIdentity } from '@rotortree/core/backend';
 import { baseName, dirName, joinPath, nodeFileSystem, pwriteAll } from '@rotortree/core/fs';
 import type { FileHandle, FileSystem } from '@rotortree/core/fs';
-import { decodeHeader, encodeHeader, MAX_PAYLOAD, readU32, RECORD_OVERHEAD } from './format.js';
+import { decodeHeader, encodeHeader, readU32, RECORD_OVERHEAD } from './format.js';
 import { assertLockable, lockDirectory } from './lock.js';
 import type { LockKind, ReleaseLock } from './lock.js';
 import { RecordBuffer } from './record-buffer.js';
@@ -44,7 +46,7 @@ export interface FsWalOptions {
    * Grow the file in zero-filled steps of this many bytes ahead of the records, so that most
    * flushes overwrite allocated blocks and fdatasync has no size change to persist (measured
    * here: 4 KiB append + fdatasync 0.27-0.31 ms, into preallocated space 0.16-0.19 ms).
-   * 0 turns it off. Default 0.
+   * 0 turns it off. Default 0; at most {@link MAX_PREALLOCATE} (1 GiB).
    */
   readonly preallocate?: number;
   /**
@@ -56,6 +58,8 @@ export interface FsWalOptions {
 }
 
 const LOG = 'wal.log';
+/** The largest preallocation step: more only grows what every open must read past after a crash. */
+export const MAX_PREALLOCATE = 1 << 30;
 const ZEROS = new Uint8Array(1 << 20);
 /**
  * Writes go out in pieces of at most this size: measured here, a single 32 MiB write call
@@ -70,10 +74,9 @@ const WRITE_CHUNK = 1 << 20;
 const WRITEBACK_KICK_BYTES = 2 << 20;
 const DATASYNC_KICK_BYTES = 4 << 20;
 
-type State = 'new' | 'open' | 'closed';
-
-class FsWal implements Wal {
+class FsWal extends WalBase implements Wal {
   readonly supports: WalCapabilities = { durable: true, appendImmutable: true };
+  readonly location: string;
 
   private readonly fs: FileSystem;
   private readonly dir: string;
@@ -83,13 +86,15 @@ class FsWal implements Wal {
   private readonly preallocate: number;
   private readonly lockKind: LockKind;
 
-  private state: State = 'new';
-  private poisonedBy: unknown = undefined;
   private release: ReleaseLock | undefined;
   private fh: FileHandle | undefined;
   /** The close of a log replaced by a truncate, still running. */
   private retiring: Promise<void> = Promise.resolve();
-  private config: WalConfig = { n: 0, maxDepth: 0, hasherId: '' };
+  /** The tree this log belongs to: stamped in every header it writes. */
+  private tree: TreeIdentity | undefined;
+  /** The file's size at open, and a window over its first bytes (the header), for recovery. */
+  private openedSize = 0;
+  private window: LogWindow | undefined;
   /** Records in the file are baseSeq+1 .. fileLastSeq, in [headerLength, fileEnd). */
   private baseSeq = 0;
   private fileLastSeq = 0;
@@ -98,227 +103,52 @@ class FsWal implements Wal {
   /** The file's size: zeros (preallocated) after fileEnd. */
   private allocatedEnd = 0;
   private index = new SparseIndex();
-  private durableSeq = 0;
-  private lastAppended = 0;
   private buffer = new RecordBuffer();
   /** The other buffer (swapped in at each flush), made at the first flush. */
   private spare: RecordBuffer | undefined;
-  /** The record {@link appendImmutable} opened and not yet ended or given up. */
+  /** The record appended by reference and not yet ended or given up. */
   private openRecord: OpenRecord | undefined;
-  /** Flushes and truncates run one at a time, in call order. */
-  private chain: Promise<unknown> = Promise.resolve();
-  private queuedFlush: Promise<number> | undefined;
-  /** The flush that has taken the buffer and not yet settled. */
-  private startedFlush: Promise<number> | undefined;
-  /** Flushes and truncates started and not yet settled. */
-  private running = 0;
 
   constructor(options: FsWalOptions) {
+    super();
+    if (options === null || typeof options !== 'object') throw new TypeError('fsWal needs { dir }');
     if (typeof options.dir !== 'string' || options.dir.length === 0) throw new TypeError('dir must be a non-empty string');
     this.fs = options.fs ?? nodeFileSystem({ startWriteback: writebackStarter() });
     this.dir = options.dir;
     this.path = joinPath(options.dir, LOG);
+    this.location = this.path;
     this.tmpPath = `${this.path}.tmp`;
     this.recovery = options.recovery ?? 'tolerateTornTail';
+    if (this.recovery !== 'tolerateTornTail' && this.recovery !== 'absolute' && this.recovery !== 'salvage') {
+      throw new TypeError(`recovery must be 'tolerateTornTail', 'absolute' or 'salvage', got ${String(this.recovery)}`);
+    }
     this.preallocate = options.preallocate ?? 0;
-    if (!Number.isSafeInteger(this.preallocate) || this.preallocate < 0) throw new RangeError('preallocate must be a byte count >= 0');
+    if (!Number.isSafeInteger(this.preallocate) || this.preallocate < 0 || this.preallocate > MAX_PREALLOCATE) {
+      throw new RangeError(`preallocate must be a byte count in 0..${MAX_PREALLOCATE}, got ${String(options.preallocate)}`);
+    }
     this.lockKind = options.lock ?? (options.fs === undefined ? 'flock' : 'memory');
+    if (this.lockKind !== 'flock' && this.lockKind !== 'memory' && this.lockKind !== 'none') {
+      throw new TypeError(`lock must be 'flock', 'memory' or 'none', got ${String(this.lockKind)}`);
+    }
   }
 
-  async open(config: WalConfig, afterSeq: number, visit: WalRecordVisitor, visitRun?: WalRunVisitor): Promise<WalOpenResult> {
-    if (this.state === 'closed') throw new RotorTreeError('CLOSED', 'the WAL is closed');
-    if (this.state === 'open') throw new Error('the WAL is already open');
-    if (!Number.isSafeInteger(afterSeq) || afterSeq < 0) throw new RangeError('afterSeq must be an integer >= 0');
-    this.config = { n: config.n, maxDepth: config.maxDepth, hasherId: config.hasherId };
+  // --- opening ------------------------------------------------------------------------------
+
+  protected async _open(): Promise<StoredLog | undefined> {
     assertLockable(this.lockKind, this.dir);
-    await this.io('create the directory', this.dir, () => this.ensureDirectory());
+    await this.ensureDirectory();
     this.release = lockDirectory(this.lockKind, this.fs, this.dir);
-    try {
-      const result = await this.recover(afterSeq, visit, visitRun);
-      this.state = 'open';
-      return result;
-    } catch (err) {
-      await this.fh?.close().catch(() => {});
-      this.fh = undefined;
-      this.release();
-      this.release = undefined;
-      throw err;
-    }
-  }
-
-  append(seq: number, leaves: Uint8Array): void {
-    // The hot path of single inserts: one test per condition, the specific error on the cold path.
-    if (this.state !== 'open' || this.poisonedBy !== undefined) this.assertUsable();
-    if (seq !== this.lastAppended + 1 || this.openRecord !== undefined) {
-      throw new RangeError(`append: seq ${seq} must be ${this.lastAppended + 1}, with no record appended by reference still open`);
-    }
-    const len = leaves.length;
-    if (len === 0 || (len & 31) !== 0 || len > MAX_PAYLOAD) {
-      throw new RangeError(`append: leaves must be k*32 bytes, 1 <= k <= ${MAX_PAYLOAD / 32}; got ${len} bytes`);
-    }
-    this.buffer.append(seq, leaves);
-    this.lastAppended = seq;
-  }
-
-  appendImmutable(seq: number, byteLength: number): ImmutableRecordWriter {
-    this.assertUsable();
-    if (this.openRecord !== undefined) throw new RangeError('appendImmutable: the previous record is still open');
-    if (seq !== this.lastAppended + 1) throw new RangeError(`appendImmutable: seq ${seq} must be ${this.lastAppended + 1}`);
-    if (!Number.isSafeInteger(byteLength) || byteLength <= 0 || byteLength % 32 !== 0 || byteLength > MAX_PAYLOAD) {
-      throw new RangeError(`appendImmutable: leaves must be k*32 bytes, 1 <= k <= ${MAX_PAYLOAD / 32}; got ${byteLength} bytes`);
-    }
-    this.buffer.openParts(seq, byteLength);
-    this.lastAppended = seq;
-    const record: OpenRecord = { buffer: this.buffer, missing: byteLength, live: undefined };
-    this.openRecord = record;
-    return {
-      add: (parts) => this.addToRecord(record, parts),
-      end: () => this.endRecord(record),
-      abort: (cause) => {
-        if (this.openRecord === record) this.giveUpRecord(record, cause);
-      },
-    };
-  }
-
-  private addToRecord(record: OpenRecord, parts: readonly Uint8Array[]): void {
-    if (this.openRecord !== record) throw this.notOpen();
-    let len = 0;
-    for (const part of parts) {
-      if (!(part instanceof Uint8Array) || part.length % 32 !== 0) len = Infinity;
-      else len += part.length;
-    }
-    if (len > record.missing) {
-      const err = new RangeError('appendImmutable: a part is not k*32 bytes, or the parts go past the declared length');
-      this.giveUpRecord(record, err);
-      throw err;
-    }
-    const kept = parts.filter((part) => part.length > 0);
-    record.buffer.addParts(kept);
-    record.missing -= len;
-    record.live?.write(kept);
-  }
-
-  private endRecord(record: OpenRecord): void {
-    if (this.openRecord !== record) throw this.notOpen();
-    if (record.missing !== 0) {
-      const err = new RangeError(`appendImmutable: ${record.missing} declared bytes were never added`);
-      this.giveUpRecord(record, err);
-      throw err;
-    }
-    record.buffer.closeParts();
-    this.openRecord = undefined;
-    record.live?.end();
-  }
-
-  /** The open record will never be complete: poison, so that nothing is reported durable again. */
-  private giveUpRecord(record: OpenRecord, cause: unknown): void {
-    this.openRecord = undefined;
-    this.poisonedBy ??= cause ?? new Error('a record appended by reference was given up');
-    record.live?.fail(this.poisonedBy);
-  }
-
-  /** The error of a writer call after its record was ended (`RangeError`) or given up (`POISONED`). */
-  private notOpen(): Error {
-    if (this.poisonedBy === undefined) return new RangeError('appendImmutable: this record was ended already');
-    return new RotorTreeError('POISONED', 'this record was given up, or the WAL failed', { cause: this.poisonedBy, file: this.path });
-  }
-
-  flush(): Promise<number> {
-    try {
-      this.assertUsable();
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    if (this.queuedFlush !== undefined) return this.queuedFlush;
-    // Nothing appended since the flush in flight took the buffer: that flush covers this call.
-    if (this.startedFlush !== undefined && this.buffer.isEmpty) return this.startedFlush;
-    if (this.running === 0) {
-      // Nothing in flight: start now, so that the writes are queued on the libuv pool before this
-      // call returns (they proceed while the caller goes on, e.g. hashing the batch they hold).
-      const now = this.track(this.startFlush());
-      this.chain = now.catch(() => {});
-      return now;
-    }
-    const run = this.chain.then(() => {
-      this.queuedFlush = undefined;
-      return this.startFlush();
-    });
-    this.queuedFlush = run;
-    this.chain = this.track(run).catch(() => {});
-    return run;
-  }
-
-  /** Runs a flush now, known as {@link startedFlush} until it settles. */
-  private startFlush(): Promise<number> {
-    const now = this.flushNow().finally(() => {
-      if (this.startedFlush === now) this.startedFlush = undefined;
-    });
-    this.startedFlush = now;
-    return now;
-  }
-
-  /** Counts `op` as running until it settles. */
-  private track<T>(op: Promise<T>): Promise<T> {
-    this.running++;
-    return op.finally(() => {
-      this.running--;
-    });
-  }
-
-  truncate(upToSeq: number): Promise<void> {
-    try {
-      this.assertUsable();
-      if (!Number.isSafeInteger(upToSeq) || upToSeq < 0) throw new RangeError('upToSeq must be an integer >= 0');
-      if (upToSeq > this.lastAppended) throw new RangeError(`truncate: ${upToSeq} is past the last record ${this.lastAppended}`);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    const run = this.track(this.chain.then(() => this.truncateNow(upToSeq)));
-    this.chain = run.catch(() => {});
-    return run;
-  }
-
-  async close(): Promise<void> {
-    if (this.state === 'closed') return;
-    this.state = 'closed';
-    if (this.openRecord !== undefined) this.giveUpRecord(this.openRecord, new RotorTreeError('CLOSED', 'the WAL was closed with a record open'));
-    await this.chain;
-    // Closing never loses durable data (nothing relies on close for durability), and after a
-    // lost machine it fails: ignore its error, the lock must be released regardless.
-    await this.fh?.close().catch(() => {});
-    await this.retiring;
-    this.fh = undefined;
-    this.release?.();
-    this.release = undefined;
-  }
-
-  // --- recovery ---------------------------------------------------------------------------
-
-  private async ensureDirectory(): Promise<void> {
-    if (await this.fs.exists(this.dir)) return;
-    await this.fs.mkdir(this.dir, { recursive: true });
-    await this.fs.fsyncDir(dirName(this.dir));
-  }
-
-  private async recover(afterSeq: number, visit: WalRecordVisitor, visitRun: WalRunVisitor | undefined): Promise<WalOpenResult> {
-    const size = await this.io('read the log', this.path, () => this.openLog());
-    if (size === undefined || size === 0) {
-      if (afterSeq > 0) {
-        throw new RotorTreeError('CORRUPTION', `${this.path} is missing or empty, but a checkpoint holds up to seq ${afterSeq}`, {
-          file: this.path,
-          offset: 0,
-        });
-      }
-      await this.io('create the log', this.path, () => this.rewrite(0, new Uint8Array(0)));
-      return { lastSeq: 0 };
-    }
+    const size = await this.openLog();
+    // An empty file is no log: rewrites publish a whole header by rename, so only damage or a crash
+    // inside creation leaves one (the engine refuses it when the tree should exist).
+    if (size === undefined || size === 0) return undefined;
     const readError = (cause: unknown) => new RotorTreeError('IO', `cannot read the log (${this.path})`, { cause, file: this.path });
     const win = new LogWindow(this.fh!, size, readError);
     await win.load(0, 0);
     const decoded = decodeHeader(win.bytes.subarray(0, win.length));
     if ('problem' in decoded) {
       if (decoded.problem === 'badVersion') {
-        throw new RotorTreeError('CONFIG_MISMATCH', `${this.path} has format version ${decoded.version}; this build reads 1`, {
+        throw new RotorTreeError('CONFIG_MISMATCH', `${this.path} has format version ${decoded.version}; this build reads 2`, {
           file: this.path,
           offset: 0,
         });
@@ -329,52 +159,48 @@ class FsWal implements Wal {
       });
     }
     const { header, length } = decoded;
-    const { n, maxDepth, hasherId } = this.config;
-    if (header.n !== n || header.maxDepth !== maxDepth || header.hasherId !== hasherId) {
-      throw new RotorTreeError(
-        'CONFIG_MISMATCH',
-        `${this.path} was written with n=${header.n}, maxDepth=${header.maxDepth}, hasher "${header.hasherId}"; ` +
-          `opened with n=${n}, maxDepth=${maxDepth}, hasher "${hasherId}"`,
-        { file: this.path, offset: 0 },
-      );
-    }
-    if (header.baseSeq > afterSeq) {
-      throw new RotorTreeError(
-        'CORRUPTION',
-        `${this.path} starts after seq ${header.baseSeq}, but the checkpoint holds only up to ${afterSeq}: records are missing`,
-        { file: this.path, offset: length, seq: afterSeq + 1 },
-      );
-    }
+    this.window = win;
+    this.openedSize = size;
+    this.headerLength = length;
+    this.baseSeq = header.baseSeq;
+    this.tree = { n: header.n, maxDepth: header.maxDepth, hasherId: header.hasherId, treeId: header.treeId };
+    return { ...this.tree, baseSeq: header.baseSeq };
+  }
+
+  protected async _create(tree: TreeIdentity): Promise<void> {
+    this.tree = tree;
+    await this.rewrite(0, new Uint8Array(0));
+  }
+
+  protected async _recover(replay: LogReplay): Promise<WalRecovery> {
+    const { afterSeq, visit, visitRun } = replay;
+    const win = this.window!;
+    const size = this.openedSize;
+    this.window = undefined;
+    const length = this.headerLength;
     // With a run visitor the log is read once: each checked stretch of records is replayed in runs
-    // during the scan (the caller drops them if open then fails; see WalRunVisitor).
+    // during the scan (the caller drops them if recovery then fails; see WalRunVisitor).
     const feeder = visitRun === undefined ? undefined : new RunFeeder(nativeWalKernels, afterSeq, visitRun, size - length);
-    const scan = await scanLog(win, nativeWalKernels, length, header.baseSeq, feeder);
+    const scan = await scanLog(win, nativeWalKernels, length, this.baseSeq, feeder);
     const cutAt = this.judgeStop(scan.stop);
 
     // Everything checked: now visit (or hand over the last run), then change the file.
-    if (feeder === undefined) await visitLog(win, length, scan.end, header.baseSeq, afterSeq, scan.index, visit);
+    if (feeder === undefined) await visitLog(win, length, scan.end, this.baseSeq, afterSeq, scan.index, visit);
     else feeder.finish();
-    this.headerLength = length;
-    this.baseSeq = header.baseSeq;
     this.fileLastSeq = scan.lastSeq;
     this.fileEnd = scan.end;
     this.allocatedEnd = cutAt === undefined ? size : scan.end;
     this.index = scan.index;
-    let tornTail: WalOpenResult['tornTail'];
-    if (cutAt !== undefined) {
-      tornTail = { file: this.path, offset: cutAt, bytes: size - cutAt };
-      await this.io('cut the torn tail', this.path, async () => {
-        await this.fh!.truncate(cutAt);
-        await this.fh!.sync();
-      });
-    }
-    if (scan.lastSeq < afterSeq) {
-      // The checkpoint is ahead of every record: start the log after it, so the next append
-      // (afterSeq + 1) follows without a gap.
-      await this.io('restart the log', this.path, () => this.rewrite(afterSeq, new Uint8Array(0)));
-    }
-    this.durableSeq = this.lastAppended = Math.max(scan.lastSeq, afterSeq);
-    return tornTail === undefined ? { lastSeq: this.lastAppended } : { lastSeq: this.lastAppended, tornTail };
+    if (cutAt === undefined) return { lastSeq: scan.lastSeq };
+    await this.fh!.truncate(cutAt);
+    await this.fh!.sync();
+    return { lastSeq: scan.lastSeq, tornTail: { file: this.path, offset: cutAt, bytes: size - cutAt } };
+  }
+
+  private async ensureDirectory(): Promise<void> {
+    if (await this.fs.exists(this.dir)) return;
+    await this.fs.mkdir(this.dir, { recursive: true });
+    await this.fs.fsyncDir(dirName(this.dir));
   }
 
   /** Opens the log (recovery reads it through a window); its size, or undefined if missing. */
@@ -409,12 +235,37 @@ class FsWal implements Wal {
     throw new RotorTreeError('CORRUPTION', `${this.path}@${stop.offset}: damaged tail (recovery 'absolute')`, where);
   }
 
+  // --- appending ----------------------------------------------------------------------------
+
+  protected _append(seq: number, leaves: Uint8Array): void {
+    this.buffer.append(seq, leaves);
+  }
+
+  protected override _openRecord(seq: number, byteLength: number): RecordSink {
+    this.buffer.openParts(seq, byteLength);
+    const record: OpenRecord = { buffer: this.buffer, live: undefined };
+    this.openRecord = record;
+    return {
+      add: (parts) => {
+        record.buffer.addParts(parts);
+        record.live?.write(parts);
+      },
+      end: () => {
+        record.buffer.closeParts();
+        this.openRecord = undefined;
+        record.live?.end();
+      },
+      fail: (cause) => {
+        if (this.openRecord === record) this.openRecord = undefined;
+        record.live?.fail(cause);
+      },
+    };
+  }
+
   // --- writing ----------------------------------------------------------------------------
 
-  private async flushNow(): Promise<number> {
-    if (this.state === 'closed') throw new RotorTreeError('CLOSED', 'the WAL was closed');
-    this.assertNotPoisoned();
-    if (this.buffer.isEmpty) return this.durableSeq;
+  protected async _flush(): Promise<void> {
+    if (this.buffer.isEmpty) return;
     const batch = this.buffer;
     this.buffer = this.spare ?? new RecordBuffer();
     const { firstSeq, lastSeq } = batch;
@@ -429,13 +280,14 @@ class FsWal implements Wal {
         }
         this.allocatedEnd = target;
       }
-      this.assertNotPoisoned(); // a record given up while the space was preallocated
+      // A record given up while the space was preallocated is never written.
+      if (this.poisoned) throw new RotorTreeError('POISONED', 'a record appended by reference was given up', { file: this.path });
       const open = this.openRecord?.buffer === batch ? this.openRecord : undefined;
       if (open !== undefined) await writeLiveAndSync(fh, batch, open, at);
       else if (batch.hasParts) await writePiecesAndSync(fh, batch.pieces(), at);
       else await writeAndSync(fh, batch.bytes, batch.used, at);
     } catch (err) {
-      this.poisonedBy = err;
+      if (err instanceof RotorTreeError && err.code === 'POISONED') throw err;
       throw new RotorTreeError('IO', `flush of ${this.path} failed; the WAL is poisoned`, { cause: err, file: this.path, offset: at });
     } finally {
       batch.clear();
@@ -444,33 +296,26 @@ class FsWal implements Wal {
     this.index.note(firstSeq, at);
     this.fileEnd = end;
     this.allocatedEnd = Math.max(this.allocatedEnd, end);
-    this.fileLastSeq = this.durableSeq = lastSeq;
-    return lastSeq;
+    this.fileLastSeq = lastSeq;
   }
 
-  private async truncateNow(upToSeq: number): Promise<void> {
-    await this.flushNow();
+  protected async _truncate(upToSeq: number): Promise<void> {
     if (upToSeq <= this.baseSeq) return;
-    try {
-      let kept = new Uint8Array(0);
-      let firstKeptAt = this.fileEnd;
-      if (upToSeq < this.fileLastSeq) {
-        const from = this.index.floor(upToSeq + 1)!;
-        const bytes = new Uint8Array(this.fileEnd - from.offset);
-        await this.fh!.read(bytes, 0, bytes.length, from.offset);
-        let off = 0;
-        for (let seq = from.seq; seq <= upToSeq; seq++) off += readU32(bytes, off) + RECORD_OVERHEAD;
-        kept = bytes.subarray(off);
-        firstKeptAt = from.offset + off;
-      }
-      const keepsRecords = kept.length > 0;
-      const oldIndex = this.index;
-      await this.rewrite(upToSeq, kept);
-      this.index = keepsRecords ? oldIndex.rebase(firstKeptAt, this.headerLength, upToSeq + 1) : new SparseIndex();
-    } catch (err) {
-      this.poisonedBy = err;
-      throw new RotorTreeError('IO', `truncate of ${this.path} failed; the WAL is poisoned`, { cause: err, file: this.path });
+    let kept = new Uint8Array(0);
+    let firstKeptAt = this.fileEnd;
+    if (upToSeq < this.fileLastSeq) {
+      const from = this.index.floor(upToSeq + 1)!;
+      const bytes = new Uint8Array(this.fileEnd - from.offset);
+      await this.fh!.read(bytes, 0, bytes.length, from.offset);
+      let off = 0;
+      for (let seq = from.seq; seq <= upToSeq; seq++) off += readU32(bytes, off) + RECORD_OVERHEAD;
+      kept = bytes.subarray(off);
+      firstKeptAt = from.offset + off;
     }
+    const keepsRecords = kept.length > 0;
+    const oldIndex = this.index;
+    await this.rewrite(upToSeq, kept);
+    this.index = keepsRecords ? oldIndex.rebase(firstKeptAt, this.headerLength, upToSeq + 1) : new SparseIndex();
   }
 
   /**
@@ -479,7 +324,7 @@ class FsWal implements Wal {
    * leaves the old log or the new one, whole.
    */
   private async rewrite(baseSeq: number, records: Uint8Array): Promise<void> {
-    const header = encodeHeader({ ...this.config, baseSeq });
+    const header = encodeHeader({ ...this.tree!, baseSeq });
     const tmp = await this.fs.open(this.tmpPath, 'w+');
     try {
       await tmp.pwrite(header, 0, header.length, 0);
@@ -502,28 +347,15 @@ class FsWal implements Wal {
     this.fileEnd = this.allocatedEnd = header.length + records.length;
   }
 
-  // --- helpers ----------------------------------------------------------------------------
-
-  private assertUsable(): void {
-    if (this.state === 'closed') throw new RotorTreeError('CLOSED', 'the WAL is closed');
-    this.assertNotPoisoned();
-    if (this.state !== 'open') throw new Error('the WAL is not open: call open() first');
-  }
-
-  private assertNotPoisoned(): void {
-    if (this.poisonedBy !== undefined) {
-      throw new RotorTreeError('POISONED', 'an earlier write or sync of the WAL failed', { cause: this.poisonedBy, file: this.path });
-    }
-  }
-
-  /** Runs `fn`, turning system errors into `IO` (RotorTreeErrors pass through). */
-  private async io<T>(what: string, file: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      return await fn();
-    } catch (err) {
-      if (err instanceof RotorTreeError) throw err;
-      throw new RotorTreeError('IO', `cannot ${what} (${file})`, { cause: err, file });
-    }
+  protected async _close(): Promise<void> {
+    // Closing never loses durable data (nothing relies on close for durability), and after a
+    // lost machine it fails: ignore its error, the lock must be released regardless.
+    await this.fh?.close().catch(() => {});
+    await this.retiring;
+    this.fh = undefined;
+    this.window = undefined;
+    this.release?.();
+    this.release = undefined;
   }
 }
 
@@ -644,8 +476,6 @@ async function writeLiveAndSync(fh: FileHandle, batch: RecordBuffer, record: Ope
 interface OpenRecord {
   /** The buffer holding it (the flush may have taken it). */
   readonly buffer: RecordBuffer;
-  /** Declared payload bytes not yet added. */
-  missing: number;
   /** Set once a flush writes the record while it is open: forwards what comes next. */
   live: { write(parts: readonly Uint8Array[]): void; end(): void; fail(err: unknown): void } | undefined;
 }

@@ -4,9 +4,10 @@
  * visitor against `open` with a record visitor, on random record streams with damage.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { openWal } from '@rotortree/core/backend';
 import fc from 'fast-check';
 import { faultyFileSystem } from '@rotortree/core/fs';
-import type { WalOpenResult } from '@rotortree/core';
+import type { WalRecovery } from '@rotortree/core';
 import { RECORD_OVERHEAD } from '../src/format.js';
 import { gatherRunJs, gatherRunWith } from '../src/gather.js';
 import { fsWal } from '../src/index.js';
@@ -215,9 +216,9 @@ describe('fsWal.open with a run visitor', () => {
       next += records;
       parts.push(l.slice());
     };
-    let outcome: WalOpenResult | string;
+    let outcome: WalRecovery | string;
     try {
-      outcome = runs ? await wal.open(CONFIG, afterSeq, () => expect.fail('visit with a run visitor'), visitRun) : await wal.open(CONFIG, afterSeq, visit);
+      outcome = runs ? await openWal(wal, CONFIG, afterSeq, () => expect.fail('visit with a run visitor'), visitRun) : await openWal(wal, CONFIG, afterSeq, visit);
     } catch (err) {
       // By code: a WAL imported afresh (the fallback test) throws its own RotorTreeError class.
       if (!(err instanceof Error) || err.name !== 'RotorTreeError') throw err;
@@ -288,7 +289,7 @@ describe('fsWal.open with a run visitor', () => {
     await fh.close();
     const wal = fsWal({ dir: '/db', fs });
     const runs: Run[] = [];
-    const result = await wal.open(CONFIG, 0, () => expect.fail('visit'), (firstSeq, records, l) => runs.push({ firstSeq, records, leaves: l.slice() }));
+    const result = await openWal(wal, CONFIG, 0, () => expect.fail('visit'), (firstSeq, records, l) => runs.push({ firstSeq, records, leaves: l.slice() }));
     await wal.close();
     expect(result.lastSeq).toBe(5000);
     expect(runs.length).toBe(1);

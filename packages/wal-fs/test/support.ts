@@ -1,8 +1,11 @@
 /** Helpers shared by the wal-fs tests. */
 import { isRotorTreeError } from '@rotortree/core';
-import type { ErrorCode, Wal, WalConfig, WalOpenResult } from '@rotortree/core';
+import { openWal } from '@rotortree/core/backend';
+import type { ErrorCode, Wal, WalConfig, WalRecovery } from '@rotortree/core';
+import type { TreeIdentity } from '@rotortree/core/backend';
 
-export const CONFIG: WalConfig = { n: 4, maxDepth: 16, hasherId: 'blake3' };
+/** The tree of the tests: its parameters and a fixed identity (every log the tests write belongs to it). */
+export const CONFIG: TreeIdentity = { n: 4, maxDepth: 16, hasherId: 'blake3', treeId: '5a'.repeat(16) };
 
 /** Leaf i of a test: 32 bytes that depend on i (never all zero). */
 export function leaf(i: number): Uint8Array {
@@ -19,15 +22,15 @@ export function leaves(first: number, k: number): Uint8Array {
 }
 
 export interface Opened {
-  readonly result: WalOpenResult;
+  readonly result: WalRecovery;
   /** Visited records: seq and a copy of the leaves. */
   readonly records: { seq: number; leaves: Uint8Array }[];
 }
 
 /** Opens `wal`, collecting every visited record. */
-export async function openCollect(wal: Wal, afterSeq = 0, config: WalConfig = CONFIG): Promise<Opened> {
+export async function openCollect(wal: Wal, afterSeq = 0, config: WalConfig & { treeId?: string } = CONFIG): Promise<Opened> {
   const records: { seq: number; leaves: Uint8Array }[] = [];
-  const result = await wal.open(config, afterSeq, (seq, l) => records.push({ seq, leaves: l.slice() }));
+  const result = await openWal(wal, config, afterSeq, (seq, l) => records.push({ seq, leaves: l.slice() }));
   return { result, records };
 }
 

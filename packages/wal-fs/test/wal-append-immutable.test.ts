@@ -219,8 +219,8 @@ describe('appendImmutable', () => {
     const wal = fsWal({ dir: DIR, fs });
     await openCollect(wal);
     expect(() => wal.appendImmutable!(2, 32)).toThrow(RangeError);
-    expect(() => wal.appendImmutable!(1, 0)).toThrow(RangeError);
-    expect(() => wal.appendImmutable!(1, 33)).toThrow(RangeError);
+    expect(await codeOf(() => wal.appendImmutable!(1, 0))).toBe('INVALID_NODE');
+    expect(await codeOf(() => wal.appendImmutable!(1, 33))).toBe('INVALID_NODE');
     const writer = wal.appendImmutable!(1, 32);
     expect(() => wal.appendImmutable!(2, 32)).toThrow(RangeError); // the first is still open
     writer.add([leaves(5, 1)]);

@@ -5,6 +5,7 @@
  * record whole. Some cases crash a second time during recovery.
  */
 import { describe, expect, it } from 'vitest';
+import { openWal } from '@rotortree/core/backend';
 import { CRASH_MODES, createPrng, faultyFileSystem } from '@rotortree/core/fs';
 import type { CrashMode, FaultyFileSystem } from '@rotortree/core/fs';
 import { isRotorTreeError } from '@rotortree/core';
@@ -42,7 +43,7 @@ async function runWorkload(fs: FaultyFileSystem, steps: Step[]): Promise<History
   const h: History = { appended: [], acked: 0, checkpoint: 0 };
   const wal = fsWal({ dir: DIR, fs });
   try {
-    await wal.open(CONFIG, 0, () => {});
+    await openWal(wal, CONFIG, 0, () => {});
     let first = 0;
     for (const step of steps) {
       if (step.kind === 'append') {
@@ -131,7 +132,7 @@ describe('fsWal under power loss', () => {
       fs.crash(mode1);
       fs.setCrashAfterOp(fs.opCount + 1 + rnd.below(8));
       const wal = fsWal({ dir: DIR, fs });
-      await wal.open(CONFIG, h.checkpoint, () => {}).catch(() => {});
+      await openWal(wal, CONFIG, h.checkpoint, () => {}).catch(() => {});
       await wal.close();
       fs.crash(mode2);
       await recoverAndCheck(fs, h, `trial ${trial} op ${crashAfterOp} ${mode1}/${mode2}`);

@@ -3,6 +3,7 @@
  * after it, and a reopen (after the power loss) still has every acknowledged record.
  */
 import { describe, expect, it } from 'vitest';
+import { openWal } from '@rotortree/core/backend';
 import { CRASH_MODES, faultyFileSystem } from '@rotortree/core/fs';
 import type { FaultRule } from '@rotortree/core/fs';
 import { fsWal } from '../src/index.js';
@@ -73,7 +74,7 @@ describe('fsWal with injected I/O errors', () => {
     await wal.close();
     const retry = fsWal({ dir: DIR, fs });
     fs.failAt({ op: 'read', nth: 1, code: 'EIO' });
-    expect(await codeOf(retry.open(CONFIG, 0, () => {}))).toBe('IO');
+    expect(await codeOf(openWal(retry, CONFIG, 0, () => {}))).toBe('IO');
     expect((await openCollect(retry)).records).toHaveLength(1);
     await retry.close();
   });

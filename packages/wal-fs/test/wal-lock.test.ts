@@ -3,6 +3,7 @@
  * when the holder is killed; the in-process table for in-memory file systems.
  */
 import { spawn, execFileSync } from 'node:child_process';
+import { openWal } from '@rotortree/core/backend';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -29,7 +30,8 @@ beforeAll(async () => {
     `import { fsWal } from ${JSON.stringify(pathToFileURL(join(pkg, 'dist/index.js')).href)};
 const wal = fsWal({ dir: process.argv[2] });
 try {
-  await wal.open(${JSON.stringify(CONFIG)}, 0, () => {});
+  await wal.open(${JSON.stringify(CONFIG)});
+  await wal.recover({ treeId: ${JSON.stringify(CONFIG.treeId)}, afterSeq: 0, visit: () => {} });
   console.log('OPEN');
   if (process.argv[3] === 'hold') setInterval(() => {}, 1000);
   else await wal.close();
@@ -70,7 +72,7 @@ describe('the directory lock', () => {
     const a = fsWal({ dir: d });
     await openCollect(a);
     const b = fsWal({ dir: d });
-    expect(await codeOf(b.open(CONFIG, 0, () => {}))).toBe('FILE_LOCKED');
+    expect(await codeOf(openWal(b, CONFIG, 0, () => {}))).toBe('FILE_LOCKED');
     await a.close();
     await openCollect(b);
     await b.close();
@@ -87,7 +89,7 @@ describe('the directory lock', () => {
     const holder = child(d, true);
     expect(await holder.first).toBe('OPEN');
     const b = fsWal({ dir: d });
-    expect(await codeOf(b.open(CONFIG, 0, () => {}))).toBe('FILE_LOCKED');
+    expect(await codeOf(openWal(b, CONFIG, 0, () => {}))).toBe('FILE_LOCKED');
     await holder.kill();
     await openCollect(b);
     await b.close();
@@ -97,7 +99,7 @@ describe('the directory lock', () => {
     const fs = faultyFileSystem({ seed: 1 });
     const a = fsWal({ dir: '/x', fs });
     await openCollect(a);
-    expect(await codeOf(fsWal({ dir: '/x/', fs }).open(CONFIG, 0, () => {}))).toBe('FILE_LOCKED');
+    expect(await codeOf(openWal(fsWal({ dir: '/x/', fs }), CONFIG, 0, () => {}))).toBe('FILE_LOCKED');
     await openCollect(fsWal({ dir: '/x', fs: faultyFileSystem({ seed: 1 }) })); // another "machine"
     await a.close();
     const b = fsWal({ dir: '/x', fs });

@@ -80,7 +80,10 @@ export function dirForTest(): string {
   return t.dir;
 }
 
+/** The identity of every tree these tests write. */
+export const TREE_ID = '7c'.repeat(16);
+
 /** The config matching {@link treeOf}. */
-export function configFor(n: number, maxDepth = MAX_DEPTH): { n: number; maxDepth: number; hasherId: string } {
-  return { n, maxDepth, hasherId: hasher.id };
+export function configFor(n: number, maxDepth = MAX_DEPTH): { n: number; maxDepth: number; hasherId: string; treeId: string } {
+  return { n, maxDepth, hasherId: hasher.id, treeId: TREE_ID };
 }

@@ -129,9 +129,9 @@ export async function checkLocking(backend: BackendUnderTest, options: CheckOpti
     await first.flush();
     const second = await outcomeOf(async () => closeQuietly(await openEngine(backend, machine, params)));
     if (second !== 'FILE_LOCKED') log.add('locking', at, `a second engine on the same directory gives ${second}, expected FILE_LOCKED`);
-    const config = { n: params.n, maxDepth: params.maxDepth, hasherId: backend.hasher.id };
+    const config = { n: params.n, maxDepth: params.maxDepth, hasherId: backend.hasher.id, treeId: first.treeId };
     const wal = await backend.wal(machine);
-    const walOutcome = await outcomeOf(() => wal.open(config, 0, () => {}));
+    const walOutcome = await outcomeOf(() => wal.open(config));
     await wal.close();
     if (walOutcome !== 'FILE_LOCKED') log.add('locking', at, `a second WAL on the same directory gives ${walOutcome}, expected FILE_LOCKED`);
     if (backend.checkpoints !== undefined) {
@@ -167,8 +167,11 @@ type Damage = { kind: 'flip'; at: number } | { kind: 'cut'; at: number } | { kin
  * Damaged files are reported, never silently dropped: for every file the backends wrote (lock
  * files aside), bit flips and cuts at seeded offsets and the file's removal; recovery must either
  * fail with `CORRUPTION`/`CONFIG_MISMATCH` naming a file, or recover a prefix of the inserted
- * leaves, reporting a torn tail if any leaf is missing. (Removing the only file of a machine is
- * not tried: that machine is indistinguishable from a fresh one.)
+ * leaves, reporting a torn tail if any leaf is missing. Two limits of any log: removing the only
+ * file of a machine is not tried (that machine is indistinguishable from a fresh one), and a cut
+ * that lands exactly between two records leaves a log indistinguishable from one that ended there.
+ * So a cut that loses leaves without a report passes only if the same cut one byte later (inside
+ * a record, then) is reported.
  */
 export async function checkCorruption(backend: BackendUnderTest, options: CheckOptions = {}): Promise<Violation[]> {
   const log = new ViolationLog('corruption');
@@ -191,7 +194,15 @@ export async function checkCorruption(backend: BackendUnderTest, options: CheckO
       await log.guard('corruptionReported', at, 'the corruption case', async () => {
         const state = await buildDamageState(backend, params, seed, caps.checkpoints);
         await applyDamage(state.machine, file, damage);
-        await judgeDamaged(backend, params, reference, state, log, at);
+        const verdict = await judgeDamaged(backend, params, reference, state, log, at);
+        if (verdict !== 'silentLoss') return;
+        if (damage.kind === 'cut' && damage.at + 1 < size) {
+          const later = await buildDamageState(backend, params, seed, caps.checkpoints);
+          await applyDamage(later.machine, file, { kind: 'cut', at: damage.at + 1 });
+          const inside = await judgeDamaged(backend, params, reference, later, log, { ...at, mode: `cut@${damage.at + 1} ${file}` });
+          if (inside !== 'silentLoss') return; // the first cut fell between two records
+        }
+        log.add('corruptionReported', at, `recovered fewer leaves than inserted and reported nothing (dropped silently)`);
       });
       recordStats({ crashStates: 1 });
     }
@@ -251,17 +262,17 @@ async function judgeDamaged(
   state: DamageState,
   log: ViolationLog,
   at: CaseInfo,
-): Promise<void> {
+): Promise<'reported' | 'whole' | 'silentLoss'> {
   let tree: RotorTree;
   try {
     tree = await openEngine(backend, state.machine, params);
   } catch (err) {
     if (isRotorTreeError(err, 'CORRUPTION') || isRotorTreeError(err, 'CONFIG_MISMATCH')) {
       if (err.file === undefined) log.add('corruptionReported', at, `${err.code} without a file: ${err.message}`);
-      return;
+      return 'reported';
     }
     log.add('corruptionReported', at, `recovery failed with ${describeError(err)}, expected CORRUPTION with a location`);
-    return;
+    return 'reported';
   }
   try {
     const problems = checkRecovered(tree.snapshot(), {
@@ -274,9 +285,8 @@ async function judgeDamaged(
       prng: createPrng(state.inserted),
     });
     for (const p of problems) log.add('corruptionReported', at, `damage went unnoticed: ${p.message}`);
-    if (problems.length === 0 && tree.size < state.inserted && tree.recovery.tornTail === undefined) {
-      log.add('corruptionReported', at, `recovered ${tree.size} of ${state.inserted} leaves and reported nothing (dropped silently)`);
-    }
+    if (problems.length === 0 && tree.size < state.inserted && tree.recovery.tornTail === undefined) return 'silentLoss';
+    return tree.recovery.tornTail === undefined ? 'whole' : 'reported';
   } finally {
     await closeQuietly(tree);
   }

@@ -17,6 +17,7 @@ import {
   verifyProof,
 } from '@rotortree/core';
 import type { RotorTree } from '@rotortree/core';
+import { openWal } from '@rotortree/core/backend';
 import { createPrng } from '@rotortree/core/fs';
 import { resolveCapabilities } from '../capabilities.js';
 import { closeQuietly, openEngine } from '../engine.js';
@@ -265,9 +266,9 @@ export async function checkBadInput(backend: BackendUnderTest, options: CheckOpt
     }
     // The WAL itself refuses a record that is not k*32 bytes, and stays usable.
     const wal = await backend.wal(simulatedMachine(seed + 1));
-    await wal.open({ n, maxDepth: 8, hasherId: backend.hasher.id }, 0, () => {});
+    await openWal(wal, { n, maxDepth: 8, hasherId: backend.hasher.id });
     const badRecord = await outcomeOf(() => wal.append(1, new Uint8Array(33)));
-    if (badRecord === 'ok') log.add('badInput', at, 'the WAL accepted a record of 33 bytes');
+    if (badRecord !== 'INVALID_NODE') log.add('badInput', at, `a WAL record of 33 bytes gives ${badRecord}, expected INVALID_NODE`);
     wal.append(1, leafAt(0));
     if ((await wal.flush()) !== 1) log.add('badInput', at, 'the WAL did not flush record 1 after refusing a bad one');
     await wal.close();

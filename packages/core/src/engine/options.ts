@@ -4,6 +4,7 @@
  */
 import type { Hasher } from '../hasher.js';
 import type { CheckpointStore } from '../persistence/checkpoint-store.js';
+import { isTreeId } from '../persistence/tree-identity.js';
 import type { Wal } from '../persistence/wal.js';
 import { assertTreeParams } from '../tree/shape.js';
 
@@ -74,6 +75,22 @@ export interface RotorTreeOptions<N extends number = number, D extends number = 
    * so a checkpoint opens in about a millisecond whatever its size.
    */
   readonly verifyCheckpoint?: boolean;
+  /**
+   * The tree's identity, when the caller keeps it (as `open(dir)` does in its descriptor): a WAL or
+   * checkpoint of another tree is then `CORRUPTION`. Without it, the identity is the one the WAL's
+   * log holds, or a new one for a new tree (see {@link RotorTree.treeId}).
+   */
+  readonly treeId?: string;
+  /**
+   * Create the tree when the WAL holds no log. Default true. With false, a missing log is
+   * `CORRUPTION` naming it: for callers whose own records say the tree exists.
+   */
+  readonly create?: boolean;
+  /**
+   * Called once when the tree has closed its backends (after `close()`, whatever its outcome), or
+   * when `open` fails: for resources the caller holds for the tree, such as a lock on its directory.
+   */
+  readonly onClosed?: () => void;
 }
 
 /** The default flush policy: group commit every 10 ms. */
@@ -90,10 +107,10 @@ export function assertEngineOptions(options: RotorTreeOptions): void {
   if (hasher === null || typeof hasher !== 'object' || typeof hasher.id !== 'string') {
     throw new TypeError('hasher must implement the Hasher interface');
   }
-  if (wal === null || typeof wal !== 'object' || typeof wal.open !== 'function' || typeof wal.append !== 'function') {
+  if (wal === null || typeof wal !== 'object' || typeof wal.open !== 'function' || typeof wal.recover !== 'function' || typeof wal.append !== 'function') {
     throw new TypeError('wal must implement the Wal interface');
   }
-  if (checkpoints !== undefined && (checkpoints === null || typeof checkpoints.write !== 'function')) {
+  if (checkpoints !== undefined && (checkpoints === null || typeof checkpoints !== 'object' || typeof checkpoints.open !== 'function' || typeof checkpoints.write !== 'function')) {
     throw new TypeError('checkpoints must implement the CheckpointStore interface');
   }
   const flush = options.flushPolicy ?? DEFAULT_FLUSH_POLICY;
@@ -125,6 +142,10 @@ export function assertEngineOptions(options: RotorTreeOptions): void {
   if (options.checkpointOnClose !== undefined && typeof options.checkpointOnClose !== 'boolean') {
     throw new TypeError('checkpointOnClose must be a boolean');
   }
+  if (options.treeId !== undefined && !isTreeId(options.treeId)) throw new TypeError('treeId must be 32 lowercase hex digits');
+  if (options.create !== undefined && typeof options.create !== 'boolean') throw new TypeError('create must be a boolean');
+  if (options.onClosed !== undefined && typeof options.onClosed !== 'function') throw new TypeError('onClosed must be a function');
+  if (options.verifyCheckpoint !== undefined && typeof options.verifyCheckpoint !== 'boolean') throw new TypeError('verifyCheckpoint must be a boolean');
   const tiering = options.tiering;
   if (tiering !== undefined && (!Number.isInteger(tiering.pinAboveLevel) || tiering.pinAboveLevel < 0)) {
     throw new RangeError('tiering.pinAboveLevel must be an integer >= 0');

@@ -6,13 +6,19 @@
 import { NODE_SIZE } from '../bytes.js';
 import { RotorTreeError, isRotorTreeError } from '../errors.js';
 import type { CheckpointStore, StoredCheckpoint } from '../persistence/checkpoint-store.js';
-import type { Wal, WalConfig } from '../persistence/wal.js';
+import { newTreeId } from '../persistence/tree-identity.js';
+import type { TreeConfig } from '../persistence/tree-identity.js';
+import type { Wal } from '../persistence/wal.js';
 import type { LeanIMT } from '../tree/lean-imt.js';
 import { chunkNodesFor } from '../tree/level.js';
 import type { ChunkSource, TreeView } from '../tree/view.js';
 
 /** What recovery found. */
 export interface RecoveryReport {
+  /** The tree's identity (created with the tree, stamped on every file of it). */
+  readonly treeId: string;
+  /** True when this open created the tree (its WAL held no log). */
+  readonly created: boolean;
   /** Last WAL sequence number held by the loaded checkpoint (0 without one). */
   readonly checkpointSeq: number;
   /** Leaves loaded from the checkpoint. */
@@ -30,18 +36,41 @@ export interface RecoveryReport {
 /** Leaves gathered before one `insertMany` during replay (32 MiB). */
 const REPLAY_BATCH_LEAVES = 1 << 20;
 
-/** Loads the checkpoint and replays the WAL into `tree` (which must be empty). */
+/** Who the tree is, as far as the caller knows (see `RotorTreeOptions.treeId` and `create`). */
+export interface IdentityRequest {
+  readonly treeId: string | undefined;
+  readonly create: boolean;
+}
+
+/**
+ * Opens the WAL (lock, identity), loads the checkpoint and replays the WAL into `tree` (which must be
+ * empty). The WAL is the tree's anchor: its log says who the tree is (unless the caller says it), so
+ * a checkpoint of another tree, or any checkpoint beside a missing log, is `CORRUPTION`.
+ */
 export async function recover(
   tree: LeanIMT,
   wal: Wal,
   store: CheckpointStore | undefined,
-  config: WalConfig,
+  config: TreeConfig,
+  identity: IdentityRequest,
   verifyCheckpoint: boolean,
   pinAboveLevel: number,
 ): Promise<RecoveryReport> {
+  const opened = await wal.open(config);
+  const created = opened.treeId === undefined;
+  if (created && !identity.create) {
+    throw new RotorTreeError('CORRUPTION', `${opened.location} is missing, but the tree exists (create: false)`, { file: opened.location });
+  }
+  const treeId = identity.treeId ?? opened.treeId ?? newTreeId();
   let checkpointSeq = 0;
   if (store !== undefined) {
-    const stored = await store.open(config);
+    const stored = await store.open({ ...config, treeId }).catch((err: unknown) => {
+      // A new identity meets an old checkpoint when the log was lost: name what is missing.
+      if (created && isRotorTreeError(err, 'CORRUPTION')) {
+        throw new RotorTreeError('CORRUPTION', `${opened.location} is missing, but the checkpoint store holds a tree (${err.message})`, { file: opened.location, cause: err });
+      }
+      throw err;
+    });
     if (stored !== undefined) {
       restoreCheckpoint(tree, stored, verifyCheckpoint, pinAboveLevel);
       checkpointSeq = stored.seq;
@@ -49,25 +78,27 @@ export async function recover(
   }
   const checkpointLeaves = tree.size;
   const replay = new ReplayBatcher(tree, checkpointSeq);
-  const opened = await wal.open(
-    config,
-    checkpointSeq,
-    (seq, leaves) => replay.add(seq, leaves),
-    (firstSeq, records, leaves) => replay.addRun(firstSeq, records, leaves),
-  );
+  const recovered = await wal.recover({
+    treeId,
+    afterSeq: checkpointSeq,
+    visit: (seq, leaves) => replay.add(seq, leaves),
+    visitRun: (firstSeq, records, leaves) => replay.addRun(firstSeq, records, leaves),
+  });
   replay.drain();
-  const lastSeq = Math.max(opened.lastSeq, replay.lastSeq);
+  const lastSeq = Math.max(recovered.lastSeq, replay.lastSeq);
   if (lastSeq !== replay.lastSeq) {
-    throw new RotorTreeError('CORRUPTION', `the WAL reports seq ${opened.lastSeq} but recovery reached ${replay.lastSeq}`, { seq: lastSeq });
+    throw new RotorTreeError('CORRUPTION', `the WAL reports seq ${recovered.lastSeq} but recovery reached ${replay.lastSeq}`, { file: opened.location, seq: lastSeq });
   }
   const report: RecoveryReport = {
+    treeId,
+    created,
     checkpointSeq,
     checkpointLeaves,
     replayedRecords: replay.records,
     replayedLeaves: tree.size - checkpointLeaves,
     lastSeq,
   };
-  return opened.tornTail === undefined ? report : { ...report, tornTail: opened.tornTail };
+  return recovered.tornTail === undefined ? report : { ...report, tornTail: recovered.tornTail };
 }
 
 /**
@@ -83,11 +114,11 @@ function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: bool
       tree.restore(view, pinAboveLevel);
     } catch (err) {
       if (isRotorTreeError(err) && err.code !== 'CORRUPTION') {
-        throw new RotorTreeError('CORRUPTION', `the checkpoint does not fit this tree: ${err.message}`, { file: 'checkpoint', seq: stored.seq, cause: err });
+        throw new RotorTreeError('CORRUPTION', `the checkpoint does not fit this tree: ${err.message}`, { file: stored.location, seq: stored.seq, cause: err });
       }
       throw err;
     }
-    checkSpine(tree, stored.seq);
+    checkSpine(tree, stored);
     return;
   }
   const size = view.size;
@@ -129,7 +160,7 @@ function readNodes(view: TreeView & Partial<ChunkSource>, level: number, start: 
  * leaves, the root included, is the hash of its children. Catches damage to the root and to the
  * unsettled tail a store keeps apart, without reading the whole tree.
  */
-function checkSpine(tree: LeanIMT, seq: number): void {
+function checkSpine(tree: LeanIMT, stored: StoredCheckpoint): void {
   const n = tree.n;
   const group = new Uint8Array(n * NODE_SIZE);
   const want = new Uint8Array(NODE_SIZE);
@@ -143,7 +174,7 @@ function checkSpine(tree: LeanIMT, seq: number): void {
     else tree.hasher.hashGroup(group, 0, count, want, 0);
     tree.readNode(k + 1, parent, got, 0);
     if (!sameNode(want, 0, got, 0)) {
-      throw new RotorTreeError('CORRUPTION', `checkpoint node ${parent} of level ${k + 1} is not the hash of its children`, { file: 'checkpoint', seq });
+      throw new RotorTreeError('CORRUPTION', `checkpoint node ${parent} of level ${k + 1} is not the hash of its children`, { file: stored.location, seq: stored.seq });
     }
   }
 }
@@ -152,7 +183,7 @@ function checkSpine(tree: LeanIMT, seq: number): void {
 function verifyLevels(tree: LeanIMT, stored: StoredCheckpoint): void {
   const view = stored.view;
   if (view.depth !== tree.depth) {
-    throw new RotorTreeError('CORRUPTION', `checkpoint depth ${view.depth}, its leaves give ${tree.depth}`, { file: 'checkpoint', seq: stored.seq });
+    throw new RotorTreeError('CORRUPTION', `checkpoint depth ${view.depth}, its leaves give ${tree.depth}`, { file: stored.location, seq: stored.seq });
   }
   const a = new Uint8Array(NODE_SIZE);
   const b = new Uint8Array(NODE_SIZE);
@@ -161,7 +192,7 @@ function verifyLevels(tree: LeanIMT, stored: StoredCheckpoint): void {
   for (let k = 0; k <= tree.depth; k++) {
     const len = tree.levelLength(k);
     if (view.levelLength(k) !== len) {
-      throw new RotorTreeError('CORRUPTION', `checkpoint level ${k} holds ${view.levelLength(k)} nodes, expected ${len}`, { file: 'checkpoint', seq: stored.seq });
+      throw new RotorTreeError('CORRUPTION', `checkpoint level ${k} holds ${view.levelLength(k)} nodes, expected ${len}`, { file: stored.location, seq: stored.seq });
     }
     // Whole chunks where both sides offer them, then node by node.
     const mine = ours.settledChunks(k, cn);
@@ -170,14 +201,14 @@ function verifyLevels(tree: LeanIMT, stored: StoredCheckpoint): void {
     for (let c = 0; c < whole; c++) {
       const at = firstDifference(mine[c]!, theirs[c]!);
       if (at >= 0) {
-        throw new RotorTreeError('CORRUPTION', `checkpoint node ${c * cn + Math.floor(at / NODE_SIZE)} of level ${k} does not match its leaves`, { file: 'checkpoint', seq: stored.seq });
+        throw new RotorTreeError('CORRUPTION', `checkpoint node ${c * cn + Math.floor(at / NODE_SIZE)} of level ${k} does not match its leaves`, { file: stored.location, seq: stored.seq });
       }
     }
     for (let i = whole * cn; i < len; i++) {
       tree.readNode(k, i, a, 0);
       view.readNode(k, i, b, 0);
       if (!sameNode(a, 0, b, 0)) {
-        throw new RotorTreeError('CORRUPTION', `checkpoint node ${i} of level ${k} does not match its leaves`, { file: 'checkpoint', seq: stored.seq });
+        throw new RotorTreeError('CORRUPTION', `checkpoint node ${i} of level ${k} does not match its leaves`, { file: stored.location, seq: stored.seq });
       }
     }
   }

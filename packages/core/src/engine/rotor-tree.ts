@@ -61,6 +61,8 @@ export class RotorTree<N extends number = number, D extends number = number> {
   readonly hasher: Hasher;
   /** What recovery found at open. */
   readonly recovery: RecoveryReport;
+  /** The tree's identity: created with the tree, stamped on every file of it (see `RotorTreeOptions.treeId`). */
+  readonly treeId: string;
   /** The flush policy in effect. */
   readonly flushPolicy: FlushPolicy;
   /** The checkpoint policy in effect. */
@@ -74,6 +76,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
   /** Levels below it are read from the checkpoint store's files after a checkpoint (0: none). */
   readonly #pinAboveLevel: number;
   readonly #checkpointOnClose: boolean;
+  readonly #onClosed: (() => void) | undefined;
   /** Set when `close()` closes the checkpoint store: its mapped chunks are gone from then on. */
   #storeClosed = false;
   /** Where results compute a root not read yet (see {@link insert}). */
@@ -102,6 +105,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.maxDepth = options.maxDepth;
     this.hasher = options.hasher;
     this.recovery = recovery;
+    this.treeId = recovery.treeId;
     this.flushPolicy = options.flushPolicy ?? DEFAULT_FLUSH_POLICY;
     this.checkpointPolicy = options.checkpointPolicy ?? DEFAULT_CHECKPOINT_POLICY;
     this.#tree = tree;
@@ -109,6 +113,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.#store = options.checkpoints;
     this.#pinAboveLevel = options.tiering?.pinAboveLevel ?? 0;
     this.#checkpointOnClose = options.checkpointOnClose ?? this.checkpointPolicy.kind === 'onClose';
+    this.#onClosed = options.onClosed;
     this.#seq = recovery.lastSeq;
     this.#lane = new FlushLane(this.#wal, this.flushPolicy, recovery.lastSeq);
     this.#checkpoints =
@@ -121,10 +126,11 @@ export class RotorTree<N extends number = number, D extends number = number> {
   }
 
   /**
-   * Opens (or creates) a tree: opens the checkpoint store (if given) and the WAL (both check n,
-   * maxDepth and the hasher id: `CONFIG_MISMATCH`; both lock: `FILE_LOCKED`), loads the checkpoint,
-   * replays the WAL records after it, and reports what it found in {@link RotorTree.recovery}.
-   * Damage that cannot be a torn tail is `CORRUPTION`; on any error both backends are closed again.
+   * Opens (or creates) a tree: opens the WAL (its lock: `FILE_LOCKED`; its parameters:
+   * `CONFIG_MISMATCH`; the tree's identity), then the checkpoint store (the same checks; a checkpoint
+   * of another tree is `CORRUPTION`), loads the checkpoint, replays the WAL records after it, and
+   * reports what it found in {@link RotorTree.recovery}. Damage that cannot be a torn tail is
+   * `CORRUPTION`; on any error both backends are closed again.
    */
   static async open<N extends number, D extends number>(options: RotorTreeOptions<N, D>): Promise<RotorTree<N, D>> {
     assertEngineOptions(options);
@@ -137,11 +143,13 @@ export class RotorTree<N extends number = number, D extends number = number> {
         wal,
         checkpoints,
         { n, maxDepth, hasherId: hasher.id },
+        { treeId: options.treeId, create: options.create ?? true },
         options.verifyCheckpoint === true,
         options.tiering?.pinAboveLevel ?? 0,
       );
     } catch (err) {
       await Promise.allSettled([wal.close(), checkpoints?.close()]);
+      options.onClosed?.();
       throw err;
     }
     return new RotorTree(options, tree, recovery);
@@ -237,7 +245,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     // pool while this thread hashes (hashing and the disk overlap). Everything the tree could refuse
     // is checked first; if hashing still throws, the WAL holds a batch the tree does not, so the
     // engine is poisoned (the batch may or may not be found after a reopen).
-    if (this.#wal.appendImmutable !== undefined) return this.#insertManyByReference(flat, count, owned);
+    if (this.#wal.supports.appendImmutable === true && this.#wal.appendImmutable !== undefined) return this.#insertManyByReference(flat, count, owned);
     const seq = this.#append(flat);
     this.#lane.flushUpTo(seq).catch(() => undefined); // failures reach the token's waiters
     let root: Uint8Array;
@@ -383,6 +391,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.#storeClosed = this.#store !== undefined;
     const closed = await Promise.allSettled([this.#wal.close(), this.#store?.close()]);
     for (const c of closed) if (c.status === 'rejected' && failure === undefined) failure = c.reason;
+    this.#onClosed?.();
     if (failure !== undefined) throw failure;
   }
 

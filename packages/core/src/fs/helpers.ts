@@ -14,8 +14,9 @@ export async function pwriteAll(fh: FileHandle, bufs: readonly Uint8Array[], pos
   }
 }
 
-/** The whole content of the file at `path`. */
+/** The whole content of the file at `path` (through {@link FileSystem.readFile} when the file system has it). */
 export async function readWholeFile(fs: FileSystem, path: string): Promise<Uint8Array> {
+  if (fs.readFile !== undefined) return fs.readFile(path);
   const fh = await fs.open(path, 'r');
   try {
     const size = await fh.size();

@@ -73,6 +73,11 @@ export interface FileSystem {
   mkdir(dir: string, options?: { readonly recursive?: boolean }): Promise<void>;
   /** File or directory facts, or `undefined` if nothing is at `path`. */
   stat(path: string): Promise<FileStat | undefined>;
+  /**
+   * Optional: the whole content of a small file (a manifest, a descriptor) in one call. Callers go
+   * through {@link readWholeFile}, which falls back to open, size, read, close.
+   */
+  readFile?(path: string): Promise<Uint8Array>;
   /** True if something is at `path`. */
   exists(path: string): Promise<boolean>;
   /** fsync of a directory: makes the creates, renames and unlinks in it durable. */

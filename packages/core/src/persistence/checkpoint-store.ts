@@ -16,18 +16,16 @@
  * @module
  */
 import type { TreeView } from '../tree/view.js';
+import type { TreeIdentity } from './tree-identity.js';
 
 export { settledLength } from '../tree/shape.js';
 
-/** What a checkpoint must match: a store is never reopened with other values (`CONFIG_MISMATCH`). */
-export interface CheckpointConfig {
-  /** Branching factor of the tree. */
-  readonly n: number;
-  /** Maximum depth of the tree. */
-  readonly maxDepth: number;
-  /** {@link Hasher.id} of the tree's hasher. */
-  readonly hasherId: string;
-}
+/**
+ * The tree a store is opened for: its parameters (another value stored is `CONFIG_MISMATCH`) and
+ * identity (a checkpoint of another tree is `CORRUPTION`, naming the file). Everything the store
+ * writes is stamped with both.
+ */
+export type CheckpointConfig = TreeIdentity;
 
 /** A checkpoint found by {@link CheckpointStore.open}. */
 export interface StoredCheckpoint {
@@ -38,6 +36,8 @@ export interface StoredCheckpoint {
    * from the manifest's tail). Valid until the store is closed or written again; read-only.
    */
   readonly view: TreeView;
+  /** Where the checkpoint was read from (a manifest's path, an object key): errors about it name it. */
+  readonly location: string;
 }
 
 /** Capabilities a store claims; the conformance suite skips what a backend does not claim. */
@@ -49,12 +49,15 @@ export interface CheckpointStoreCapabilities {
 /**
  * Durable storage of tree states.
  *
- * Contract (checked by the conformance suite):
- * - **open** takes the store's exclusive lock (`FILE_LOCKED`), checks `config` (`CONFIG_MISMATCH`)
- *   and returns the last published checkpoint, or `undefined` when none was ever published. Damage
+ * Contract (checked by the conformance suite; {@link CheckpointStoreBase} in `@rotortree/core/backend`
+ * keeps the rules, so that a backend writes only its I/O):
+ * - **open** takes the store's exclusive lock (`FILE_LOCKED`), checks `config` (`CONFIG_MISMATCH`, and
+ *   `CORRUPTION` for a checkpoint of another tree) and
+ *   returns the last published checkpoint, or `undefined` when none was ever published. Damage
  *   (a bad checksum, a missing or short segment, a manifest that does not parse) is `CORRUPTION` with
  *   file and offset: never a silent fallback to "no checkpoint", because the WAL before it may be
- *   truncated already. Leftovers of an unpublished write (temporary files, unreferenced segments)
+ *   truncated already. Every byte a view returns has passed its checksum (checked at open, or when
+ *   first read: a read of damaged bytes throws `CORRUPTION`, never returns them). Leftovers of an unpublished write (temporary files, unreferenced segments)
  *   are ignored (and may be removed).
  * - **write** makes `view` (an immutable snapshot, safe to read while the tree keeps growing) and
  *   `seq` (the last WAL sequence number it covers) durable, and publishes them in one atomic step

@@ -1,42 +1,69 @@
 /**
- * The write-ahead log seen by the engine ({@link RotorTree}). Backends: `memoryWal()` (core) and
- * `fsWal()` (`@rotortree/wal-fs`). The engine assigns sequence numbers; the WAL frames, buffers,
- * writes, fsyncs and recovers them.
+ * The write-ahead log seen by the engine ({@link RotorTree}). Backends: `memoryWal()` (core),
+ * `fsWal()` (`@rotortree/wal-fs`), or your own on {@link WalBase} (`@rotortree/core/backend`), which
+ * keeps the rules below so that a backend writes only its I/O. The engine assigns sequence numbers;
+ * the WAL frames, buffers, writes, syncs and recovers them.
+ *
+ * Opening is two steps, so that the tree's identity is known before anything else is read:
+ * 1. {@link Wal.open} takes the one-writer lock and reads what the log says about the tree (its
+ *    parameters: `CONFIG_MISMATCH`; its identity: reported). It creates nothing.
+ * 2. {@link Wal.recover}, once the engine has loaded the checkpoint, replays the records after it, or
+ *    creates the log of a new tree.
  * @module
  */
+import type { TreeConfig } from './tree-identity.js';
 
-/** What a WAL must match: a directory is never reopened with other values (`CONFIG_MISMATCH`). */
-export interface WalConfig {
-  /** Branching factor of the tree. */
-  readonly n: number;
-  /** Maximum depth of the tree. */
-  readonly maxDepth: number;
-  /** {@link Hasher.id} of the tree's hasher. */
-  readonly hasherId: string;
-}
+/** What a WAL must match: a log is never reopened with other values (`CONFIG_MISMATCH`). */
+export type WalConfig = TreeConfig;
 
-/** Called by {@link Wal.open} for each recovered record, in sequence order. `leaves` is k*32 bytes, valid only during the call. */
+/** Called by {@link Wal.recover} for each recovered record, in sequence order. `leaves` is k*32 bytes, valid only during the call. */
 export type WalRecordVisitor = (seq: number, leaves: Uint8Array) => void;
 
 /**
- * Called by {@link Wal.open}, when the caller offers it, for a run of `records` (>= 1)
+ * Called by {@link Wal.recover}, when the caller offers it, for a run of `records` (>= 1)
  * consecutive recovered records: seqs `firstSeq` .. `firstSeq + records - 1`, in sequence order.
  * `leaves` holds the leaves of all of them back to back (at least `records` * 32 bytes, a multiple
  * of 32; record boundaries are not kept), valid only during the call. Every record of the run has
  * been fully checked (checksums, sequence) before the call, so replaying the run is replaying each
  * of its records whole. Lets a WAL hand over many small records (single inserts) in one call
  * instead of one per record, and replay while it is still reading the log: unlike `visit`, runs may
- * be handed over before recovery has judged what follows them, so if `open` then rejects, the
- * caller must discard everything it was handed (the engine does: its tree is dropped). When `open`
+ * be handed over before recovery has judged what follows them, so if `recover` then rejects, the
+ * caller must discard everything it was handed (the engine does: its tree is dropped). When `recover`
  * resolves, exactly the records it kept were handed over.
  */
 export type WalRunVisitor = (firstSeq: number, records: number, leaves: Uint8Array) => void;
 
+/** What {@link Wal.open} found. */
+export interface WalOpened {
+  /** The identity of the tree the log belongs to, or `undefined` when there is no log yet. */
+  readonly treeId: string | undefined;
+  /** Where the log lives (a file path, a table and key): errors about it name it. */
+  readonly location: string;
+}
+
+/** What {@link Wal.recover} replays, for which tree. */
+export interface WalRecoverOptions {
+  /**
+   * The tree's identity. A log of another tree is `CORRUPTION` (naming the log); a tree without a
+   * log (`WalOpened.treeId` undefined) gets a new, empty log stamped with it.
+   */
+  readonly treeId: string;
+  /** The last sequence number the loaded checkpoint holds (0 without one): records after it are replayed. */
+  readonly afterSeq: number;
+  readonly visit: WalRecordVisitor;
+  /**
+   * Optional, for callers and for backends: when given, the WAL may hand any consecutive records to
+   * it as one run instead of calling `visit` for each; it may mix both (seqs stay in order, each
+   * record is handed over exactly once). A backend that ignores it calls `visit` for every record.
+   */
+  readonly visitRun?: WalRunVisitor;
+}
+
 /** What recovery found, beyond the records themselves. */
-export interface WalOpenResult {
+export interface WalRecovery {
   /** Highest sequence number present in the log after recovery (`afterSeq` when none is newer). */
   readonly lastSeq: number;
-  /** A torn tail that recovery cut off (and fsynced), if any: reported, never thrown. */
+  /** A torn tail that recovery cut off (and made durable), if any: reported, never thrown. */
   readonly tornTail?: { readonly file: string; readonly offset: number; readonly bytes: number };
 }
 
@@ -70,41 +97,44 @@ export interface Wal {
   readonly supports: WalCapabilities;
 
   /**
-   * Opens the log (creating it if missing), takes the exclusive lock (`FILE_LOCKED` if held),
-   * checks the header against `config` (`CONFIG_MISMATCH`), recovers (cuts a torn tail, reports
-   * it; `CORRUPTION` with file and offset for damage that cannot be a torn tail, or a sequence gap),
-   * and calls `visit` for every record with `seq > afterSeq`. The first record visited must be
-   * `afterSeq + 1` (else `CORRUPTION`): `afterSeq` is the last sequence number a checkpoint holds.
-   *
-   * `visitRun` (optional for callers and for backends): when given, the WAL may hand any
-   * consecutive records to it as one run instead of calling `visit` for each; it may mix both
-   * (seqs stay in order, each record is handed over exactly once). A backend that ignores it
-   * calls `visit` for every record, so callers must accept both.
+   * Step 1 of opening: takes the exclusive lock (`FILE_LOCKED` if held), reads the log's header (a
+   * damaged one is `CORRUPTION`), checks its parameters against `config` (`CONFIG_MISMATCH`), and
+   * reports the tree identity it holds. Creates and changes nothing.
    */
-  open(config: WalConfig, afterSeq: number, visit: WalRecordVisitor, visitRun?: WalRunVisitor): Promise<WalOpenResult>;
+  open(config: WalConfig): Promise<WalOpened>;
 
   /**
-   * Buffers one record in memory: synchronous, no I/O. `seq` must be the previous one + 1.
-   * `leaves` (k*32 bytes, k >= 1) is copied before return.
+   * Step 2 of opening: checks the identity, recovers (cuts a torn tail, reports it; `CORRUPTION`
+   * with file and offset for damage that cannot be a torn tail, a sequence gap, or a log that starts
+   * after `afterSeq`), and hands every record with `seq > afterSeq` to the visitors. The first record
+   * handed over is `afterSeq + 1` (else `CORRUPTION`). A log that ends before `afterSeq` continues
+   * after it. Without a log, creates an empty one (`afterSeq` must then be 0, else `CORRUPTION`).
+   */
+  recover(options: WalRecoverOptions): Promise<WalRecovery>;
+
+  /**
+   * Buffers one record in memory: synchronous, no I/O. `seq` must be the previous one + 1
+   * (`RangeError`); `leaves` must be k*32 bytes, k >= 1 (`INVALID_NODE`), and is copied before return.
    */
   append(seq: number, leaves: Uint8Array): void;
 
   /**
-   * Optional. Like {@link append}, for one record of `byteLength` payload bytes (k*32, k >= 1) that
-   * the caller hands over in pieces through the returned writer, without the WAL copying them: the
-   * caller guarantees that the bytes it adds never change and may be referenced until the flush
-   * that writes them has settled (the engine passes the tree's level-0 chunks, where a stored leaf
-   * is never rewritten). A flush may start while the record is open: it writes the pieces as they
-   * come and completes only after {@link ImmutableRecordWriter.end}. Until the writer is ended or
-   * aborted, no other record may be appended. Validates `seq` and `byteLength` before anything else.
+   * Optional (see {@link WalCapabilities.appendImmutable}). Like {@link append}, for one record of
+   * `byteLength` payload bytes (k*32, k >= 1) that the caller hands over in pieces through the
+   * returned writer, without the WAL copying them: the caller guarantees that the bytes it adds
+   * never change and may be referenced until the flush that writes them has settled (the engine
+   * passes the tree's level-0 chunks, where a stored leaf is never rewritten). A flush may start
+   * while the record is open: it writes the pieces as they come and completes only after
+   * {@link ImmutableRecordWriter.end}. Until the writer is ended or aborted, no other record may be
+   * appended. Validates `seq` and `byteLength` before anything else.
    */
   appendImmutable?(seq: number, byteLength: number): ImmutableRecordWriter;
 
   /**
-   * Writes everything buffered and makes it durable (fdatasync), then resolves with the highest
-   * sequence number now durable. Calls are serialised; records appended while a flush runs go
-   * to the next one. A failed write or sync rejects (`IO`) and poisons the WAL: every later
-   * `append`/`flush` fails with `POISONED`, and nothing is ever reported durable again.
+   * Writes everything buffered and makes it durable, then resolves with the highest sequence number
+   * now durable. Calls are serialised; records appended while a flush runs go to the next one. A
+   * failed write or sync rejects (`IO`, or a backend's own code such as `FENCED`) and poisons the
+   * WAL: every later `append`/`flush` fails with `POISONED`, and nothing is ever reported durable again.
    */
   flush(): Promise<number>;
 

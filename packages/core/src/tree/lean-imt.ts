@@ -475,6 +475,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
         for (const run of runs) {
           const take = Math.min(run.bytes.length / NODE_SIZE, whole * cn - done);
           if (take <= 0 || run.firstChunk * cn !== done) break;
+          if (run.check !== undefined) for (let c = 0; c * cn < take; c++) run.check(run.firstChunk + c);
           level.write(done, run.bytes, 0, take);
           done += take;
         }

@@ -169,6 +169,7 @@ export class Level {
     // A run over a closed store's mapping is detached (length 0): an empty chunk, not cached, that
     // readers report as `CLOSED` (a view of a detached buffer cannot even be made).
     if (at + bytes > run.bytes.length) return new Uint8Array(0);
+    run.check?.(c); // a damaged chunk throws here, never reaches a reader
     const chunk = run.bytes.subarray(at, at + bytes);
     // Reported first: a release it triggers drops the other views, not this one.
     this.#residency?.noteChunkRead();

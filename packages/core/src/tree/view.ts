@@ -87,4 +87,11 @@ export interface ChunkRun {
   readonly firstChunk: number;
   /** Chunks `firstChunk .. firstChunk + chunkCount - 1`, back to back: chunkCount * chunkNodes * 32 bytes, 4-byte aligned. */
   readonly bytes: Uint8Array;
+  /**
+   * Optional: checks chunk `c` (the level's chunk index) before a reader first uses it, and throws
+   * (`CORRUPTION`) when its bytes fail their checksum. Stores whose bytes can be damaged behind their
+   * back (files) provide it; a tree calls it each time it makes a view of a run chunk, so no damaged
+   * byte is ever read (a store remembers what passed, so a repeated call is cheap).
+   */
+  readonly check?: (c: number) => void;
 }

@@ -12,7 +12,7 @@ import { CliError } from './exit-codes.js';
  * `write`: the defaults of `open` (group commit, checkpoint at close unless `checkpoint` is false).
  */
 export async function openExisting(dir: string, mode: 'read' | 'write', checkpoint = true): Promise<RotorTree> {
-  if (storedParameters(dir) === undefined) {
+  if ((await storedParameters(dir)) === undefined) {
     throw new CliError('NO_TREE', `no tree in ${dir} (create one with: rotortree init --dir ${dir})`);
   }
   if (mode === 'read') return open(dir, { create: false, checkpointOnClose: false, flushPolicy: { kind: 'manual' } });

@@ -33,7 +33,7 @@ export const checkCommand: Command = {
     const samples = intOption(ctx, 'samples', 0, 1_000_000, 64);
     let params;
     try {
-      params = storedParameters(ctx.dir);
+      params = await storedParameters(ctx.dir);
     } catch {
       params = null; // a damaged descriptor: checkTree reports it
     }
@@ -56,8 +56,8 @@ export const checkCommand: Command = {
     const damaged = report.issues.filter((i) => i.code === 'CORRUPTION').length;
     ctx.out.result(
       [
-        `checked ${ctx.dir}: n=${report.n} maxDepth=${report.maxDepth} hasher=${report.hasher}`,
-        `  wal         ${grouped(report.wal.records)} records, ${grouped(report.wal.leaves)} leaves, seq ${report.wal.baseSeq}..${report.wal.lastSeq}`,
+        report.n === undefined ? `checked ${ctx.dir}: the descriptor is damaged` : `checked ${ctx.dir}: tree ${report.treeId} n=${report.n} maxDepth=${report.maxDepth} hasher=${report.hasher}`,
+        `  wal         ${grouped(report.wal.records)} records after the checkpoint, ${grouped(report.wal.leaves)} leaves, last seq ${report.wal.lastSeq}`,
         cp === undefined
           ? '  checkpoint  none'
           : `  checkpoint  seq ${cp.seq}, ${grouped(cp.size)} leaves, ${grouped(cp.nodesCompared)} inner nodes recomputed, ${cp.mismatches} mismatches`,

@@ -20,7 +20,7 @@ export const initCommand: Command = {
   async run(ctx) {
     const n = intOption(ctx, 'n', 2, 256);
     const maxDepth = intOption(ctx, 'max-depth', 1, 64);
-    const existed = storedParameters(ctx.dir) !== undefined;
+    const existed = (await storedParameters(ctx.dir)) !== undefined;
     const tree = await open(ctx.dir, { ...(n === undefined ? {} : { n }), ...(maxDepth === undefined ? {} : { maxDepth }), checkpointOnClose: false });
     const info = { dir: ctx.dir, created: !existed, n: tree.n, maxDepth: tree.maxDepth, hasher: tree.hasher.id, backend: tree.hasher.backend ?? null, size: tree.size };
     await tree.close();

@@ -4,7 +4,8 @@
  * what survived.
  * @module
  */
-import type { WalConfig } from './wal.js';
+import type { StoredLog } from '../kit/wal-base.js';
+import type { TreeIdentity } from '../tree-identity.js';
 
 /** One WAL record as the memory WAL keeps it. */
 export interface MemoryWalRecord {
@@ -15,6 +16,8 @@ export interface MemoryWalRecord {
 
 /** The published state of the memory checkpoint store (its "manifest"). */
 export interface MemoryCheckpointManifest {
+  /** The tree it belongs to. */
+  readonly tree: TreeIdentity;
   readonly seq: number;
   readonly size: number;
   /** Segments referenced per level (a segment holds settled nodes, written once). */
@@ -40,8 +43,8 @@ export class MemoryDisk {
   /** Bumped by every crash: backend instances opened before it are dead. */
   generation = 0;
 
-  /** WAL header (set by the first open). */
-  walConfig: WalConfig | undefined;
+  /** WAL header (written when the log is created; `baseSeq` moves with truncation). */
+  walHeader: StoredLog | undefined;
   /** WAL records made durable by a completed flush, in sequence order. */
   walDurable: MemoryWalRecord[] = [];
   /** WAL records written by a flush whose sync has not completed (lost at a crash unless kept). */
@@ -49,8 +52,6 @@ export class MemoryDisk {
   /** The instance holding the WAL lock. */
   walHolder: object | null = null;
 
-  /** Checkpoint header (set by the first open). */
-  checkpointConfig: WalConfig | undefined;
   /** The published checkpoint. */
   checkpointManifest: MemoryCheckpointManifest | undefined;
   /** Write-once segments of settled nodes per level; those past the manifest's counts are leftovers. */

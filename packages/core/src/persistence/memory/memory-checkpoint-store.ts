@@ -5,12 +5,14 @@
  * its disk) and write failures.
  * @module
  */
-import { NODE_SIZE } from '../bytes.js';
-import { RotorTreeError } from '../errors.js';
-import { depthForSize, levelLengthFor } from '../tree/shape.js';
-import type { TreeView } from '../tree/view.js';
-import type { CheckpointConfig, CheckpointStore, CheckpointStoreCapabilities, StoredCheckpoint } from './checkpoint-store.js';
-import { settledLength } from '../tree/shape.js';
+import { NODE_SIZE } from '../../bytes.js';
+import { RotorTreeError } from '../../errors.js';
+import { depthForSize, levelLengthFor, settledLength } from '../../tree/shape.js';
+import type { TreeView } from '../../tree/view.js';
+import type { CheckpointStore, CheckpointStoreCapabilities, StoredCheckpoint } from '../checkpoint-store.js';
+import type { PublishedCheckpoint } from '../kit/checkpoint-store-base.js';
+import { CheckpointStoreBase } from '../kit/checkpoint-store-base.js';
+import type { TreeIdentity } from '../tree-identity.js';
 import type { MemoryCheckpointManifest } from './memory-disk.js';
 import { MemoryDisk, microtaskPause } from './memory-disk.js';
 
@@ -39,17 +41,22 @@ export function memoryCheckpointStore(options: MemoryCheckpointStoreOptions = {}
   return new MemoryCheckpointStoreImpl(options.disk ?? new MemoryDisk(), options.pause ?? microtaskPause);
 }
 
-class MemoryCheckpointStoreImpl implements MemoryCheckpointStore {
+/** The published manifest, as the base sees it. */
+interface Published extends PublishedCheckpoint {
+  readonly manifest: MemoryCheckpointManifest;
+}
+
+class MemoryCheckpointStoreImpl extends CheckpointStoreBase<Published> implements MemoryCheckpointStore {
   readonly supports: CheckpointStoreCapabilities = { durable: false };
+  readonly location = FILE;
   readonly disk: MemoryDisk;
   completedWrites = 0;
   readonly #pause: () => Promise<void>;
-  #config: CheckpointConfig | undefined;
-  #state: 'new' | 'open' | 'closed' = 'new';
   #generation = -1;
   #failNext: { cause: unknown } | undefined;
 
   constructor(disk: MemoryDisk, pause: () => Promise<void>) {
+    super();
     this.disk = disk;
     this.#pause = pause;
   }
@@ -58,35 +65,34 @@ class MemoryCheckpointStoreImpl implements MemoryCheckpointStore {
     this.#failNext = { cause };
   }
 
-  async open(config: CheckpointConfig): Promise<StoredCheckpoint | undefined> {
-    if (this.#state !== 'new') throw new RotorTreeError('CLOSED', 'this memory checkpoint store was opened already');
+  protected async _open(): Promise<Published | undefined> {
     const disk = this.disk;
     if (disk.checkpointHolder !== null) throw new RotorTreeError('FILE_LOCKED', 'the memory checkpoint store is open elsewhere', { file: FILE });
-    const stored = disk.checkpointConfig;
-    if (stored !== undefined && (stored.n !== config.n || stored.maxDepth !== config.maxDepth || stored.hasherId !== config.hasherId)) {
-      throw new RotorTreeError('CONFIG_MISMATCH', `the checkpoint holds n=${stored.n} maxDepth=${stored.maxDepth} hasher=${stored.hasherId}`, { file: FILE });
-    }
-    disk.checkpointConfig = stored ?? { n: config.n, maxDepth: config.maxDepth, hasherId: config.hasherId };
     disk.checkpointHolder = this;
-    this.#config = config;
     this.#generation = disk.generation;
-    this.#state = 'open';
     this.#dropLeftovers();
-    const manifest = disk.checkpointManifest;
-    if (manifest === undefined) return undefined;
-    return { seq: manifest.seq, view: this.#viewOf(manifest, config) };
+    return this.#published();
   }
 
-  async write(view: TreeView, seq: number): Promise<void> {
-    this.#assertOpen();
-    const config = this.#config!;
+  protected async _load(published: Published): Promise<TreeView> {
+    return this.#viewOf(published.manifest);
+  }
+
+  protected async _published(): Promise<{ seq: number; size: number } | undefined> {
+    return this.disk.checkpointManifest;
+  }
+
+  protected override async _latest(): Promise<StoredCheckpoint | undefined> {
+    const published = this.#published();
+    return published === undefined ? undefined : { seq: published.seq, view: this.#viewOf(published.manifest), location: FILE };
+  }
+
+  protected async _write(view: TreeView, seq: number, tree: TreeIdentity): Promise<void> {
+    this.#assertAlive();
     const disk = this.disk;
     const old = disk.checkpointManifest;
-    if (old !== undefined && (seq < old.seq || view.size < old.size)) {
-      throw new RangeError(`checkpoints only grow: have seq ${old.seq} size ${old.size}, got seq ${seq} size ${view.size}`);
-    }
     this.#dropLeftovers();
-    const n = config.n;
+    const n = tree.n;
     const depth = view.depth;
     const counts: number[] = [];
     const tail = new Uint8Array((depth + 1) * NODE_SIZE);
@@ -113,15 +119,17 @@ class MemoryCheckpointStoreImpl implements MemoryCheckpointStore {
       throw new RotorTreeError('IO', 'injected checkpoint write failure', { file: FILE, cause: fail.cause });
     }
     // 3. Publish: one assignment, the old checkpoint or the new one.
-    const manifest: MemoryCheckpointManifest = { seq, size: view.size, segmentCounts: counts, tail };
-    disk.checkpointManifest = manifest;
+    disk.checkpointManifest = { tree, seq, size: view.size, segmentCounts: counts, tail };
     this.completedWrites++;
   }
 
-  async close(): Promise<void> {
-    if (this.#state === 'closed') return;
-    this.#state = 'closed';
+  protected async _close(): Promise<void> {
     if (this.#generation === this.disk.generation && this.disk.checkpointHolder === this) this.disk.checkpointHolder = null;
+  }
+
+  #published(): Published | undefined {
+    const manifest = this.disk.checkpointManifest;
+    return manifest === undefined ? undefined : { tree: manifest.tree, seq: manifest.seq, size: manifest.size, location: FILE, manifest };
   }
 
   /** Segments past the manifest's counts belong to a write that never published: remove them. */
@@ -134,8 +142,8 @@ class MemoryCheckpointStoreImpl implements MemoryCheckpointStore {
     }
   }
 
-  #viewOf(manifest: MemoryCheckpointManifest, config: CheckpointConfig): TreeView {
-    const n = config.n;
+  #viewOf(manifest: MemoryCheckpointManifest): TreeView {
+    const { n, maxDepth } = manifest.tree;
     const size = manifest.size;
     const depth = depthForSize(size, n);
     const settled: Uint8Array[] = [];
@@ -156,14 +164,10 @@ class MemoryCheckpointStoreImpl implements MemoryCheckpointStore {
       }
       settled.push(flat);
     }
-    return new MemoryCheckpointView(n, config.maxDepth, size, depth, settled, manifest.tail);
+    return new MemoryCheckpointView(n, maxDepth, size, depth, settled, manifest.tail);
   }
 
-  #assertOpen(): void {
-    if (this.#state !== 'open') throw new RotorTreeError('CLOSED', 'the memory checkpoint store is not open', { file: FILE });
-    this.#assertAlive();
-  }
-
+  /** After a simulated crash this instance is dead: its I/O fails. */
   #assertAlive(): void {
     if (this.#generation !== this.disk.generation) throw new RotorTreeError('IO', 'the simulated machine crashed', { file: FILE });
   }
