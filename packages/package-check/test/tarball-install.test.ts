@@ -173,7 +173,7 @@ describe.each(MODES)('installed from the tarballs $name', (mode) => {
 
       const info = await run(cli, ['info', '--dir', dir, '--json'], { cwd: installDir, env });
       expect(info.status, describeRun('rotortree info', info)).toBe(0);
-      expect((JSON.parse(info.stdout) as { lock: unknown }).lock).toEqual({ on: ['wal', 'checkpoint'], provider: mode.lockProvider });
+      expect((JSON.parse(info.stdout) as { lock: unknown }).lock).toEqual({ directories: ['.', 'wal', 'checkpoint'], provider: mode.lockProvider });
     });
   });
 

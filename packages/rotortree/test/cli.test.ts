@@ -201,7 +201,7 @@ describe('info, checkpoint, check, bench', () => {
     const dir = treeWith(2000, 500, ['--no-checkpoint']);
     const r = cli(['info', '--dir', dir, '--json']);
     expect(r.code).toBe(0);
-    expect(r.json['lock']).toEqual({ on: ['wal', 'checkpoint'], provider: 'fs-ext' }); // fs-ext builds in this workspace
+    expect(r.json['lock']).toEqual({ directories: ['.', 'wal', 'checkpoint'], provider: 'fs-ext' }); // fs-ext builds in this workspace
     expect(r.json).toMatchObject({ size: 2000, depth: 6, n: 4, maxDepth: 32, root: modelRoot(2000), seq: 4, checkpointSeq: 0 });
     expect((r.json['hasher'] as { id: string }).id).toBe('blake3');
     const files = (r.json['files'] as { path: string; bytes: number }[]).map((f) => f.path);

@@ -67,7 +67,7 @@ export const infoCommand: Command = {
         recovery: tree.recovery,
         checkpointReads: loadMmapAddon() === undefined ? 'read into memory' : 'mmap',
         // The tree was opened in this process, so its flocks were taken by this provider.
-        lock: { on: ['wal', 'checkpoint'], provider: lockProvider() ?? null },
+        lock: { directories: ['.', 'wal', 'checkpoint'], provider: lockProvider() ?? null },
         walBytes: sum(files, relative(ctx.dir, layout.wal)),
         checkpointBytes: sum(files, relative(ctx.dir, layout.checkpoint)),
         totalBytes: files.reduce((a, f) => a + f.bytes, 0),
@@ -87,7 +87,7 @@ export const infoCommand: Command = {
         `hasher       ${info.hasher.id} (${info.hasher.backend ?? 'unknown'} backend)`,
         `wal          ${bytesText(info.walBytes)}, seq ${info.seq}, ${r.replayedRecords} records replayed at open${r.tornTail === undefined ? '' : `, torn tail of ${r.tornTail.bytes} bytes cut`}`,
         `checkpoint   ${bytesText(info.checkpointBytes)}, seq ${info.checkpointSeq}, ${grouped(r.checkpointLeaves)} leaves, ${info.checkpointReads}`,
-        `lock         flock on wal/ and checkpoint/ (${info.lock.provider ?? 'none'})`,
+        `lock         flock on the tree directory, wal/ and checkpoint/ (${info.lock.provider ?? 'none'})`,
         `files        ${bytesText(info.totalBytes)} in ${info.files.length} files`,
         ...info.files.map((f) => `  ${f.path.padEnd(28)} ${bytesText(f.bytes).padStart(10)}`),
       ],
