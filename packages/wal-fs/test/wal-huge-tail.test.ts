@@ -19,6 +19,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPrng } from '@rotortree/core/fs';
 import { fsWal } from '../src/index.js';
 import type { RecoveryMode } from '../src/index.js';
+import { MAX_PAYLOAD, RECORD_OVERHEAD, writeU32 } from '../src/format.js';
 import { appendFlushes, recordWith } from './log-fixtures.js';
 import { errorOf, leaves, openCollect } from './support.js';
 
@@ -113,6 +114,19 @@ describe(`a sparse tail of ${CHILD_TAIL / MiB} MiB opened in a fresh process`, (
     writeAt(recordWith(4, 0, 2), end + CHILD_TAIL);
     const opened = await openInChild();
     expect(opened).toMatchObject({ code: 'CORRUPTION' });
+    expect(opened.hwmKiB).toBeLessThan(CHILD_HWM_BOUND_KIB);
+  }, 60_000);
+
+  it('after a record whose damaged len claims up to 1 GiB: a torn tail, that record checked in windows', async () => {
+    const { starts } = await writeLog([[1, 2], [3]]);
+    const claimed = HUGE ? MAX_PAYLOAD : 256 * MiB; // its header CRC no longer matches
+    const len = new Uint8Array(4);
+    writeU32(len, 0, claimed);
+    writeAt(len, starts[2]!);
+    const size = starts[2]! + RECORD_OVERHEAD + claimed + MiB;
+    truncateSync(path, size);
+    const opened = await openInChild();
+    expect(opened).toMatchObject({ lastSeq: 2, records: 2, tornTail: { file: path, offset: starts[2], bytes: size - starts[2]! } });
     expect(opened.hwmKiB).toBeLessThan(CHILD_HWM_BOUND_KIB);
   }, 60_000);
 });
