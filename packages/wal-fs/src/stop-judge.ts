@@ -43,8 +43,8 @@ export async function judgeStop(win: LogWindow, pos: number, expected: number): 
 /** The first file offset >= `from` of a non-zero byte, or the file's size. */
 async function firstNonZeroFrom(win: LogWindow, from: number): Promise<number> {
   for (let pos = from; pos < win.size; pos = win.base + win.length) {
-    await win.load(pos, win.tailChunk);
-    const at = firstNonZero(win.bytes, 0, win.length);
+    if (!win.holds(pos, 1)) await win.load(pos, win.tailChunk);
+    const at = firstNonZero(win.bytes, pos - win.base, win.length);
     if (at < win.length) return win.base + at;
   }
   return win.size;
@@ -57,11 +57,11 @@ async function firstNonZeroFrom(win: LogWindow, from: number): Promise<number> {
 async function findValidRecordFrom(win: LogWindow, from: number): Promise<{ offset: number; length: number } | undefined> {
   const size = win.size;
   for (let q = from; q + RECORD_OVERHEAD <= size; ) {
-    await win.load(q, win.tailChunk);
+    if (!win.holds(q, RECORD_HEADER)) await win.load(q, win.tailChunk);
     const base = win.base;
     // Candidates whose 20-byte header is resident and that leave room for a record in the file.
     const last = Math.min(win.length - RECORD_HEADER, size - RECORD_OVERHEAD - base);
-    const at = nextHeader(win.bytes, 0, last, size - base);
+    const at = nextHeader(win.bytes, q - base, last, size - base);
     if (at > last) {
       q = base + at;
       continue;
