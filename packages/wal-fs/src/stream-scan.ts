@@ -3,8 +3,8 @@
  * valid records end and what stops them), then, once everything is judged, the visit of the
  * records to replay. Both read the file in chunks; a valid record larger than a chunk is read
  * whole (replay hands its leaves over in one piece). What follows the valid records is judged in
- * windows (stop-judge.ts): the memory of recovery is a few MiB plus the largest record, whatever
- * lies after the last record (GiBs of preallocated zeros, of damage).
+ * windows (stop-judge.ts): the memory of recovery is a few MiB plus the largest record whose
+ * header CRC is right, whatever lies after the last record (GiBs of preallocated zeros, of damage).
  * @module
  */
 import type { WalRecordVisitor } from '@rotortree/core';
