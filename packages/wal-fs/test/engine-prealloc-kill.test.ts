@@ -1,10 +1,11 @@
 /**
  * The reported scenario, in real processes: a child writes with a preallocated WAL, is SIGKILLed
  * after acknowledgements, and a fresh process reopens it: every acknowledged leaf is there, the
- * preallocated zeros stay free space, and the reopening process's memory stays bounded. With
- * `ROTORTREE_HUGE_TAIL=1` the preallocation is 2.5 GiB (which made every open abort the process);
- * by default 128 MiB (the preallocation writes real zeros: 2.5 GiB took ~9 s here), which a whole-tail
- * read would also have taken past the memory bound.
+ * preallocated zeros stay free space, and the reopening process's memory stays bounded. By default
+ * the step is 128 MiB (the preallocation writes real zeros: 2.5 GiB took ~9 s here), past which a
+ * whole-tail read broke the memory bound; with `ROTORTREE_HUGE_TAIL=1` it is the largest the option
+ * allows, {@link MAX_PREALLOCATE} (1 GiB). Tails past 2 GiB (which made every open abort the
+ * process) are in wal-huge-tail.test.ts, as sparse files.
  */
 import { execFile } from 'node:child_process';
 import { statSync } from 'node:fs';
@@ -14,10 +15,11 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MAX_PREALLOCATE } from '../src/fs-wal.js';
 import { runChildUntilKilled } from './kill-child.js';
 
 const MiB = 2 ** 20;
-const PREALLOCATE = process.env['ROTORTREE_HUGE_TAIL'] === '1' ? 2560 * MiB : 128 * MiB;
+const PREALLOCATE = process.env['ROTORTREE_HUGE_TAIL'] === '1' ? MAX_PREALLOCATE : 128 * MiB;
 /** Peak resident memory allowed to the reopening process (node and the engine take ~70 MiB here). */
 const HWM_BOUND_KIB = 128 * 1024;
 const WRITER = fileURLToPath(new URL('./engine-child.mjs', import.meta.url));

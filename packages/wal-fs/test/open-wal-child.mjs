@@ -3,6 +3,7 @@
 // process's peak resident memory (`hwmKiB`, VmHWM of /proc/self/status).
 // Usage: node open-wal-child.mjs <dir> [recovery]
 import { readFileSync } from 'node:fs';
+import { openWal } from '@rotortree/core/backend';
 import { fsWal } from '../dist/index.js';
 
 const [dir, recovery] = process.argv.slice(2);
@@ -10,7 +11,8 @@ const wal = fsWal({ dir, ...(recovery === undefined ? {} : { recovery }) });
 let out;
 try {
   let records = 0;
-  const result = await wal.open({ n: 4, maxDepth: 16, hasherId: 'blake3' }, 0, () => records++);
+  // The tree of support.ts's CONFIG.
+  const result = await openWal(wal, { n: 4, maxDepth: 16, hasherId: 'blake3', treeId: '5a'.repeat(16) }, 0, () => records++);
   out = { ...result, records };
 } catch (err) {
   out = { code: err.code ?? String(err) };
