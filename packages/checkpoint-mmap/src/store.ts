@@ -11,7 +11,7 @@ import type { FileSystem } from '@rotortree/core/fs';
 import { dirName, joinPath, nodeFileSystem, normalizePath, readWholeFile } from '@rotortree/core/fs';
 import type { Crc32c } from './checksum.js';
 import { bestCrc32c } from './checksum.js';
-import { ioError, isNotFound } from './errors.js';
+import { corruption, ioError, isNotFound } from './errors.js';
 import type { HeldLock } from './lock.js';
 import { lockRealDir, lockVirtualDir } from './lock.js';
 import { assertLockingSupported } from '@rotortree/native';
@@ -26,6 +26,9 @@ import { MappedSegmentSource, ReadSegmentSource } from './segments.js';
 import { CheckpointView } from './view.js';
 import type { ViewLifetime } from './view.js';
 import { writeCheckpoint } from './write-checkpoint.js';
+
+/** Largest manifest read: far above any tree's (a few KiB per level and segment), far below a damaged file's. */
+const MAX_MANIFEST_BYTES = 256 * 2 ** 20;
 
 /** Options of {@link mmapCheckpointStore}. */
 export interface MmapCheckpointStoreOptions {
@@ -129,7 +132,8 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
     super();
     this.#options = options;
     this.#dir = options.dir;
-    this.location = options.dir;
+    // Errors about the store name its commit point (a missing checkpoint is a missing manifest).
+    this.location = joinPath(options.dir, MANIFEST_NAME);
     this.#real = options.fs === undefined;
     this.#fs = options.fs ?? nodeFileSystem();
     this.#crc32c = bestCrc32c();
@@ -213,19 +217,15 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
   protected override async _latest(): Promise<FileStoredCheckpoint | undefined> {
     const manifest = this.#baseKnown ? this.#base : await this.#reloadBase();
     if (manifest === undefined) return undefined;
-    return { seq: manifest.seq, view: await this.#viewOf(manifest, false), location: this.#manifestPath };
+    return { seq: manifest.seq, view: await this.#viewOf(manifest, false), location: this.location };
   }
 
   protected async _close(): Promise<void> {
     this.#releaseAll();
   }
 
-  get #manifestPath(): string {
-    return joinPath(this.#dir, MANIFEST_NAME);
-  }
-
   #published(m: Manifest): Published {
-    return { tree: { n: m.n, maxDepth: m.maxDepth, hasherId: m.hasherId, treeId: m.treeId }, seq: m.seq, size: m.size, location: this.#manifestPath, manifest: m };
+    return { tree: { n: m.n, maxDepth: m.maxDepth, hasherId: m.hasherId, treeId: m.treeId }, seq: m.seq, size: m.size, location: this.location, manifest: m };
   }
 
   /** Unmaps everything (views then throw `CLOSED`) and drops the lock. */
@@ -272,9 +272,13 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
 
   /** The published manifest, or `undefined` when none exists. Damage is `CORRUPTION`. */
   async #readManifest(): Promise<Manifest | undefined> {
-    const path = this.#manifestPath;
+    const path = this.location;
     let bytes: Uint8Array;
     try {
+      const size = (await this.#fs.stat(path))?.size;
+      if (size === undefined) return undefined;
+      // Checked before reading: a manifest grown by damage (zeros appended) is never read whole.
+      if (size > MAX_MANIFEST_BYTES) throw corruption(path, `${size} bytes is more than a manifest can hold`, MAX_MANIFEST_BYTES);
       bytes = await readWholeFile(this.#fs, path);
     } catch (err) {
       if (isNotFound(err)) return undefined;
@@ -288,7 +292,7 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
     if (manifest !== undefined) {
       const tree = this.tree;
       if (manifest.treeId !== tree.treeId || manifest.n !== tree.n || manifest.maxDepth !== tree.maxDepth || manifest.hasherId !== tree.hasherId) {
-        throw new RotorTreeError('CORRUPTION', `${this.#manifestPath} changed behind the store: it now belongs to another tree`, { file: this.#manifestPath });
+        throw new RotorTreeError('CORRUPTION', `${this.location} changed behind the store: it now belongs to another tree`, { file: this.location });
       }
     }
     this.#base = manifest;

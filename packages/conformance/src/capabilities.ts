@@ -35,5 +35,8 @@ export function groupsFor(caps: Capabilities): string[] {
   if (caps.fsyncFailure) groups.push('poison');
   if (caps.locking !== false) groups.push('locking');
   if (caps.corruptionDetection) groups.push('corruption');
+  if (caps.crashSimulation !== false) groups.push('lostFiles', 'foreignFiles');
+  if (caps.checkpoints && caps.corruptionDetection) groups.push('checkpointReads');
+  if (caps.corruptionDetection && caps.crashSimulation === 'fs') groups.push('hugeTails');
   return groups;
 }

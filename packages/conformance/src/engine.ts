@@ -15,6 +15,12 @@ export interface EngineParams {
   readonly verifyCheckpoint?: boolean;
   /** Leave the checkpoint store out even if the combination has one. */
   readonly withoutCheckpoints?: boolean;
+  /** The tree's identity, as a caller that keeps it (a descriptor) passes it. */
+  readonly treeId?: string;
+  /** `false`: the tree exists (a missing log is `CORRUPTION`). */
+  readonly create?: boolean;
+  /** Levels below it are read from the checkpoint store after a restore. */
+  readonly pinAboveLevel?: number;
 }
 
 /** Builds fresh backend instances on `machine` and opens (recovers) the engine over them. */
@@ -31,6 +37,9 @@ export async function openEngine(backend: BackendUnderTest, machine: Machine, pa
     flushPolicy: params.flushPolicy ?? { kind: 'manual' },
     ...(params.checkpointPolicy === undefined ? {} : { checkpointPolicy: params.checkpointPolicy }),
     verifyCheckpoint: params.verifyCheckpoint ?? true,
+    ...(params.treeId === undefined ? {} : { treeId: params.treeId }),
+    ...(params.create === undefined ? {} : { create: params.create }),
+    ...(params.pinAboveLevel === undefined ? {} : { tiering: { pinAboveLevel: params.pinAboveLevel } }),
   });
 }
 

@@ -3,9 +3,12 @@
  * off and reboot, with every random choice fixed by a seed.
  * @module
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { memoryDisk } from '@rotortree/core';
 import type { MemoryDisk } from '@rotortree/core';
-import { createPrng, faultyFileSystem } from '@rotortree/core/fs';
+import { createPrng, faultyFileSystem, nodeFileSystem } from '@rotortree/core/fs';
 import type { CrashMode, FaultyFileSystem, Prng } from '@rotortree/core/fs';
 import type { Machine } from './types.js';
 
@@ -76,4 +79,15 @@ class SimMachine implements SimulatedMachine {
 /** A fresh simulated machine whose crash images follow `seed`. */
 export function simulatedMachine(seed: number): SimulatedMachine {
   return new SimMachine(seed);
+}
+
+/** A machine on real files in a new temporary directory (removed by `remove`). */
+export interface RealMachine extends Machine {
+  remove(): void;
+}
+
+/** A {@link RealMachine}: the real file system, a fresh temporary directory, a memory disk for memory backends. */
+export function realMachine(): RealMachine {
+  const dir = mkdtempSync(join(tmpdir(), 'rotortree-conformance-'));
+  return { fs: nodeFileSystem(), dir, disk: memoryDisk(), real: true, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }

@@ -66,6 +66,8 @@ const ZEROS = new Uint8Array(1 << 20);
  * sometimes takes 100+ ms (4 MiB calls ~65 ms) where 1-2 MiB calls total ~10-15 ms.
  */
 const WRITE_CHUNK = 1 << 20;
+/** Bytes per piece when a truncate copies the records it keeps into the new log. */
+const COPY_PIECE = 8 << 20;
 /**
  * Bytes of a record streamed by reference between kicks (see writeLiveAndSync), measured on 32 MiB
  * batches here. A write-back start is cheap (no journal commit, no cache flush): every 2 MiB. An
@@ -169,7 +171,7 @@ class FsWal extends WalBase implements Wal {
 
   protected async _create(tree: TreeIdentity): Promise<void> {
     this.tree = tree;
-    await this.rewrite(0, new Uint8Array(0));
+    await this.rewrite(0);
   }
 
   protected async _recover(replay: LogReplay): Promise<WalRecovery> {
@@ -301,34 +303,44 @@ class FsWal extends WalBase implements Wal {
 
   protected async _truncate(upToSeq: number): Promise<void> {
     if (upToSeq <= this.baseSeq) return;
-    let kept = new Uint8Array(0);
     let firstKeptAt = this.fileEnd;
     if (upToSeq < this.fileLastSeq) {
+      // Walk the record lengths from the index entry before the first kept record (at most one index
+      // spacing of records, each read as its 4-byte length).
       const from = this.index.floor(upToSeq + 1)!;
-      const bytes = new Uint8Array(this.fileEnd - from.offset);
-      await this.fh!.read(bytes, 0, bytes.length, from.offset);
-      let off = 0;
-      for (let seq = from.seq; seq <= upToSeq; seq++) off += readU32(bytes, off) + RECORD_OVERHEAD;
-      kept = bytes.subarray(off);
-      firstKeptAt = from.offset + off;
+      const len = new Uint8Array(4);
+      firstKeptAt = from.offset;
+      for (let seq = from.seq; seq <= upToSeq; seq++) {
+        await this.fh!.read(len, 0, 4, firstKeptAt);
+        firstKeptAt += readU32(len, 0) + RECORD_OVERHEAD;
+      }
     }
-    const keepsRecords = kept.length > 0;
+    const keepsRecords = firstKeptAt < this.fileEnd;
     const oldIndex = this.index;
-    await this.rewrite(upToSeq, kept);
+    await this.rewrite(upToSeq, firstKeptAt, this.fileEnd);
     this.index = keepsRecords ? oldIndex.rebase(firstKeptAt, this.headerLength, upToSeq + 1) : new SparseIndex();
   }
 
   /**
-   * Replaces the log with a header (`baseSeq`) followed by `records`: write the temp file,
-   * fsync it, rename it over the log, fsync the directory, then reopen. A crash at any point
-   * leaves the old log or the new one, whole.
+   * Replaces the log with a header (`baseSeq`) followed by the current log's bytes `[keepFrom,
+   * keepTo)` (whole records), copied a piece at a time: write the temp file, fsync it, rename it over
+   * the log, fsync the directory, then reopen. A crash at any point leaves the old log or the new
+   * one, whole.
    */
-  private async rewrite(baseSeq: number, records: Uint8Array): Promise<void> {
+  private async rewrite(baseSeq: number, keepFrom = 0, keepTo = 0): Promise<void> {
     const header = encodeHeader({ ...this.tree!, baseSeq });
     const tmp = await this.fs.open(this.tmpPath, 'w+');
     try {
       await tmp.pwrite(header, 0, header.length, 0);
-      if (records.length > 0) await tmp.pwrite(records, 0, records.length, header.length);
+      if (keepTo > keepFrom) {
+        const piece = new Uint8Array(Math.min(COPY_PIECE, keepTo - keepFrom));
+        for (let at = keepFrom; at < keepTo; at += piece.length) {
+          const take = Math.min(piece.length, keepTo - at);
+          const got = await this.fh!.read(piece, 0, take, at);
+          if (got !== take) throw Object.assign(new Error(`short read of the log at ${at}`), { code: 'EIO' });
+          await tmp.pwrite(piece, 0, take, header.length + at - keepFrom);
+        }
+      }
       await tmp.sync();
     } finally {
       await tmp.close();
@@ -344,7 +356,7 @@ class FsWal extends WalBase implements Wal {
     this.baseSeq = baseSeq;
     if (this.fileLastSeq < baseSeq) this.fileLastSeq = baseSeq;
     this.headerLength = header.length;
-    this.fileEnd = this.allocatedEnd = header.length + records.length;
+    this.fileEnd = this.allocatedEnd = header.length + Math.max(0, keepTo - keepFrom);
   }
 
   protected async _close(): Promise<void> {

@@ -1,25 +1,26 @@
 /**
  * Recovery's two passes over the log, read through a {@link LogWindow}: first the scan (where the
  * valid records end and what stops them), then, once everything is judged, the visit of the
- * records to replay. Both read the file in chunks; records larger than a chunk are read whole.
+ * records to replay. Both read the file in chunks; a valid record larger than a chunk is read
+ * whole (replay hands its leaves over in one piece). What follows the valid records is judged in
+ * windows (stop-judge.ts): the memory of recovery is a few MiB plus the largest record whose
+ * header CRC is right, whatever lies after the last record (GiBs of preallocated zeros, of damage).
  * @module
  */
 import type { WalRecordVisitor } from '@rotortree/core';
-import { MAX_PAYLOAD, readU32, RECORD_HEADER, RECORD_OVERHEAD } from './format.js';
+import { readU32, readU64, RECORD_HEADER, RECORD_OVERHEAD, validRecordHeader } from './format.js';
 import type { RunFeeder } from './run-feeder.js';
 import type { LogWindow } from './log-window.js';
 import type { NativeWalKernels } from './native.js';
-import { scanRecordsWith, scanValidRun } from './scan.js';
+import { plausibleLength, recordLengthAt } from './record-at.js';
+import { scanValidRun } from './scan.js';
 import type { ScanResult } from './scan.js';
 import { SparseIndex } from './sparse-index.js';
-
-/** True when `len` can be a record's payload length. */
-function plausible(len: number): boolean {
-  return len !== 0 && (len & 31) === 0 && len <= MAX_PAYLOAD;
-}
+import { judgeStop } from './stop-judge.js';
 
 /**
- * {@link scanRecordsWith} over the file behind `win`, from `start`, reading it in chunks. With a
+ * Scans the records of the file behind `win` from `start`, expecting seqs baseSeq+1,
+ * baseSeq+2, ...: where the valid run ends, and what stops it (see stop-judge.ts). With a
  * `feeder`, every record of the valid run is handed to it as soon as it is checked (so a caller
  * must be ready to discard what it was fed if the scan then finds the log unusable).
  */
@@ -47,16 +48,25 @@ export async function scanLog(
     }
     if (win.length === size - pos) break; // the rest of the file is resident: a real stop
     // Nothing valid at `pos` in the window: a record longer than the window, or a real stop.
-    const whole = readU32(win.bytes, 0) + RECORD_OVERHEAD;
-    if (!plausible(whole - RECORD_OVERHEAD) || whole > size - pos || whole <= win.length) break;
-    need = whole;
+    need = await lengthToReadWhole(win, pos, seq + 1);
+    if (need === 0) break;
   }
-  if (pos >= size) return { end: pos, lastSeq: seq, stop: undefined, index };
-  // What stopped the run is judged on the whole rest of the file (damage may have valid records after it).
-  if (win.base !== pos || win.length !== size - pos) await win.load(pos, size - pos);
-  const result = scanRecordsWith(kernels, win.bytes.subarray(0, win.length), 0, seq, index, pos);
-  if (result.end > pos) feeder?.add(win.bytes, result.end - pos, seq + 1, result.lastSeq);
-  return result;
+  const stop = pos < size ? await judgeStop(win, pos, seq + 1) : undefined;
+  return { end: pos, lastSeq: seq, stop, index };
+}
+
+/**
+ * For the record at `pos`, resident at the window's start and longer than it: its whole length
+ * if it may be the valid record `seq`, else 0. It is read whole only when its header CRC vouches
+ * for its length (the writer held that record whole) or, should the header be damaged, when its
+ * CRC checks out streamed: a damaged len must never make recovery allocate up to 1 GiB.
+ */
+async function lengthToReadWhole(win: LogWindow, pos: number, seq: number): Promise<number> {
+  const len = readU32(win.bytes, 0);
+  const whole = len + RECORD_OVERHEAD;
+  if (!plausibleLength(len) || whole > win.size - pos || whole <= win.length || readU64(win.bytes, 4) !== seq) return 0;
+  if (validRecordHeader(win.bytes, 0, win.size - pos) || (await recordLengthAt(win, pos)) > 0) return whole;
+  return 0;
 }
 
 /**

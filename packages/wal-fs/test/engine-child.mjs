@@ -2,20 +2,20 @@
 // continues the deterministic leaf sequence from the recovered size, and prints `D <count>` each
 // time a durability token resolves (count = leaves durable). Prints `R <size>` once recovered.
 // The parent SIGKILLs it at a random moment. Imports only built dist code.
-// Usage: node engine-child.mjs <dir> <n> <flushMs>
+// Usage: node engine-child.mjs <dir> <n> <flushMs> [preallocate bytes]
 import { blake3 } from '@rotortree/hasher-blake3';
 import { RotorTree } from '@rotortree/core';
 import { fsWal } from '../dist/index.js';
 import { durabilityReporter, reportRecovered } from './child-acks.mjs';
 import { leafAt, recordLength } from './engine-sequence.mjs';
 
-const [dir, nArg, msArg] = process.argv.slice(2);
+const [dir, nArg, msArg, preallocateArg] = process.argv.slice(2);
 const n = Number(nArg);
 const tree = await RotorTree.open({
   hasher: blake3(),
   n,
   maxDepth: 32,
-  wal: fsWal({ dir }),
+  wal: fsWal({ dir, preallocate: Number(preallocateArg ?? 0) }),
   flushPolicy: { kind: 'interval', ms: Number(msArg) },
 });
 reportRecovered(tree.size);

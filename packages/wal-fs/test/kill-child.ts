@@ -22,13 +22,20 @@ export interface KillSchedule {
    * loaded machine, where start-up alone can take longer than the delay, still make progress.
    */
   readonly fromSpawn?: boolean;
+  /**
+   * Kill as soon as the child has acknowledged this many leaves; `killAfterMs`, counted from the
+   * spawn, is then only a deadline.
+   */
+  readonly afterAcked?: number;
 }
 
 /**
  * Runs `node script ...args` and SIGKILLs it as scheduled (without an `R` line within 20 s it is
  * killed anyway). Rejects if the child exits by itself.
  */
-export function runChildUntilKilled(script: string, args: readonly string[], { killAfterMs, fromSpawn = false }: KillSchedule): Promise<KilledChild> {
+export function runChildUntilKilled(script: string, args: readonly string[], schedule: KillSchedule): Promise<KilledChild> {
+  const { killAfterMs, afterAcked } = schedule;
+  const fromSpawn = schedule.fromSpawn === true || afterAcked !== undefined;
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [script, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let acked = 0;
@@ -42,7 +49,10 @@ export function runChildUntilKilled(script: string, args: readonly string[], { k
       out = lines.pop()!;
       for (const line of lines) {
         const [tag, value] = line.split(' ');
-        if (tag === 'D') acked = Math.max(acked, Number(value));
+        if (tag === 'D') {
+          acked = Math.max(acked, Number(value));
+          if (afterAcked !== undefined && acked >= afterAcked) child.kill('SIGKILL');
+        }
         if (tag === 'R') {
           recovered = Number(value);
           if (!fromSpawn) {

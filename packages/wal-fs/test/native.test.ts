@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import fc from 'fast-check';
 import { crc32c as crc32cJs } from '@rotortree/core/fs';
 import { loadNativeWalKernels, nativeWalKernels } from '../src/native.js';
-import { scanRecordsWith } from '../src/scan.js';
+import { scanRecordsWith } from './scan-model.js';
 import { RecordBuffer } from '../src/record-buffer.js';
 import { headerLength } from '../src/format.js';
 

@@ -14,7 +14,7 @@ import { fsWal } from '../src/index.js';
 import type { RecoveryMode } from '../src/index.js';
 import { nativeWalKernels } from '../src/native.js';
 import { GATHER_MAX_PAYLOAD, RunFeeder } from '../src/run-feeder.js';
-import { scanRecordsWith } from '../src/scan.js';
+import { scanRecordsWith } from './scan-model.js';
 import { SparseIndex } from '../src/sparse-index.js';
 import { scanLog, visitLog } from '../src/stream-scan.js';
 import { concat, damageArb, damaged, HEADER, makeLog, windowOver } from './log-fixtures.js';
@@ -174,15 +174,15 @@ describe('replay in runs during the scan', () => {
           const file = damaged(makeLog(sizes, perFlush, baseSeq), d);
           const afterSeq = baseSeq + afterDelta;
           for (const kernels of kernelsUnderTest) {
-            const plain = await scanLog(await windowOver(file, chunk), kernels, HEADER, baseSeq);
+            const plain = await scanLog(windowOver(file, chunk), kernels, HEADER, baseSeq);
             const visited: Uint8Array[] = [];
-            await visitLog(await windowOver(file, chunk), HEADER, plain.end, baseSeq, afterSeq, plain.index, (_s, l) => {
+            await visitLog(windowOver(file, chunk), HEADER, plain.end, baseSeq, afterSeq, plain.index, (_s, l) => {
               visited.push(l.slice());
             });
 
             const runs: Run[] = [];
             const feeder = new RunFeeder(kernels, afterSeq, (firstSeq, records, l) => runs.push({ firstSeq, records, leaves: l.slice() }), file.length - HEADER, gatherLeaves * 32);
-            const fed = await scanLog(await windowOver(file, chunk), kernels, HEADER, baseSeq, feeder);
+            const fed = await scanLog(windowOver(file, chunk), kernels, HEADER, baseSeq, feeder);
             feeder.finish();
             expect(fed).toEqual(plain);
             const last = expectContiguous(runs, afterSeq);

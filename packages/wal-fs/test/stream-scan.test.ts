@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { RECORD_HEADER, RECORD_OVERHEAD, readU32 } from '../src/format.js';
 import { nativeWalKernels } from '../src/native.js';
-import { scanRecordsWith } from '../src/scan.js';
+import { scanRecordsWith } from './scan-model.js';
 import { scanLog, visitLog } from '../src/stream-scan.js';
 import { damageArb, damaged, HEADER, makeLog, windowOver } from './log-fixtures.js';
 
@@ -27,7 +27,7 @@ describe('streamed recovery', () => {
           const file = damaged(makeLog(sizes, perFlush, baseSeq), damage);
           for (const kernels of kernelsUnderTest) {
             const expected = scanRecordsWith(kernels, file, HEADER, baseSeq);
-            const win = await windowOver(file, chunk);
+            const win = windowOver(file, chunk);
             const streamed = await scanLog(win, kernels, HEADER, baseSeq);
             expect(streamed).toEqual(expected);
 

@@ -8,8 +8,8 @@ import { CRASH_MODES, faultyFileSystem } from '@rotortree/core/fs';
 import type { FaultyFileSystem } from '@rotortree/core/fs';
 import { fsWal } from '../src/index.js';
 import type { RecoveryMode } from '../src/index.js';
-import { headerLength, RECORD_OVERHEAD } from '../src/format.js';
-import { CONFIG, errorOf, leaves, openCollect } from './support.js';
+import { appendFlushes } from './log-fixtures.js';
+import { errorOf, leaves, openCollect } from './support.js';
 
 const DIR = '/db';
 const PATH = '/db/wal.log';
@@ -19,20 +19,10 @@ async function makeLog(flushes: readonly (readonly number[])[]): Promise<{ fs: F
   const fs = faultyFileSystem({ seed: 21 });
   const wal = fsWal({ dir: DIR, fs });
   await openCollect(wal);
-  const starts: number[] = [];
-  let at = headerLength(CONFIG.hasherId.length);
-  let seq = 0;
-  for (const records of flushes) {
-    for (const k of records) {
-      wal.append(++seq, leaves(seq * 10, k));
-      starts.push(at);
-      at += RECORD_OVERHEAD + k * 32;
-    }
-    await wal.flush();
-  }
+  const { starts, end } = await appendFlushes(wal, flushes);
   await wal.close();
   const bytes = fs.peek(PATH)!;
-  expect(bytes.length).toBe(at);
+  expect(bytes.length).toBe(end);
   return { fs, bytes, starts };
 }
 

@@ -5,19 +5,21 @@
  */
 import { isRotorTreeError } from '@rotortree/core';
 import type { RotorTree } from '@rotortree/core';
-import { createPrng, joinPath } from '@rotortree/core/fs';
-import type { FileSystem } from '@rotortree/core/fs';
+import { createPrng } from '@rotortree/core/fs';
 import { resolveCapabilities } from '../capabilities.js';
 import { closeQuietly, openEngine } from '../engine.js';
 import { simulatedMachine } from '../machine.js';
-import type { SimulatedMachine } from '../machine.js';
 import { recordStats } from '../stats.js';
-import type { BackendUnderTest, CheckOptions, Violation } from '../types.js';
+import type { BackendUnderTest, CheckOptions, Machine, Violation } from '../types.js';
 import { checkRecovered } from '../verify.js';
 import { describeError, ViolationLog } from '../violations.js';
 import type { CaseInfo } from '../violations.js';
 import { leafAt, leavesAt, ReferenceRoots } from '../workload.js';
 import { outcomeOf, paramsOf } from './support.js';
+import { applyDamage, buildDamageState, listFiles } from './damage.js';
+import type { Damage, DamageState } from './damage.js';
+
+export { listFiles } from './damage.js';
 
 /**
  * A failed fdatasync (EIO, ENOSPC; the 1st-3rd after a good flush) poisons the tree: the flush
@@ -123,45 +125,48 @@ export async function checkLocking(backend: BackendUnderTest, options: CheckOpti
   const seed = options.seed ?? 1;
   const at: CaseInfo = { backend: backend.name, seed };
   await log.guard('locking', at, 'the locking check', async () => {
-    const machine = simulatedMachine(seed);
-    const first = await openEngine(backend, machine, params);
-    first.insertMany(leavesAt(0, 4));
-    await first.flush();
-    const second = await outcomeOf(async () => closeQuietly(await openEngine(backend, machine, params)));
-    if (second !== 'FILE_LOCKED') log.add('locking', at, `a second engine on the same directory gives ${second}, expected FILE_LOCKED`);
-    const config = { n: params.n, maxDepth: params.maxDepth, hasherId: backend.hasher.id, treeId: first.treeId };
-    const wal = await backend.wal(machine);
-    const walOutcome = await outcomeOf(() => wal.open(config));
-    await wal.close();
-    if (walOutcome !== 'FILE_LOCKED') log.add('locking', at, `a second WAL on the same directory gives ${walOutcome}, expected FILE_LOCKED`);
-    if (backend.checkpoints !== undefined) {
-      const store = await backend.checkpoints(machine);
-      const storeOutcome = await outcomeOf(() => store.open(config));
-      await store.close();
-      if (storeOutcome !== 'FILE_LOCKED') log.add('locking', at, `a second checkpoint store gives ${storeOutcome}, expected FILE_LOCKED`);
-    }
-    first.insert(leafAt(4));
-    await first.close();
-    const later = await openEngine(backend, machine, params);
-    if (later.size !== 5) log.add('locking', at, `after the first closed, the next opener sees ${later.size} leaves, expected 5`);
-    await later.close();
+    await secondWriterScenario(backend, simulatedMachine(seed), params, log, at);
   });
   return log.list;
 }
 
-/** Every file under `dir`, recursively. */
-export async function listFiles(fs: FileSystem, dir: string): Promise<string[]> {
-  const out: string[] = [];
-  for (const name of await fs.readdir(dir)) {
-    const path = joinPath(dir, name);
-    const st = await fs.stat(path);
-    if (st?.isDirectory) out.push(...(await listFiles(fs, path)));
-    else if (st?.isFile) out.push(path);
+/**
+ * The one-writer scenario: a tree open (and written to) on `machine`; then `meddle` (what a cleanup
+ * job might do under a live writer; it says what it did); then a second engine, a second WAL and a
+ * second checkpoint store must get `FILE_LOCKED`, and the first writer keeps every insert.
+ */
+export async function secondWriterScenario(
+  backend: BackendUnderTest,
+  machine: Machine,
+  params: { n: number; maxDepth: number },
+  log: ViolationLog,
+  at: CaseInfo,
+  meddle: () => Promise<string> = async () => '',
+): Promise<void> {
+  const first = await openEngine(backend, machine, params);
+  first.insertMany(leavesAt(0, 4));
+  await first.flush();
+  const done = await meddle();
+  const when = done === '' ? '' : ` (${done})`;
+  const second = await outcomeOf(async () => closeQuietly(await openEngine(backend, machine, params)));
+  if (second !== 'FILE_LOCKED') log.add('locking', at, `a second engine on the same directory gives ${second}, expected FILE_LOCKED${when}`);
+  const config = { n: params.n, maxDepth: params.maxDepth, hasherId: backend.hasher.id, treeId: first.treeId };
+  const wal = await backend.wal(machine);
+  const walOutcome = await outcomeOf(() => wal.open(config));
+  await wal.close();
+  if (walOutcome !== 'FILE_LOCKED') log.add('locking', at, `a second WAL on the same directory gives ${walOutcome}, expected FILE_LOCKED${when}`);
+  if (backend.checkpoints !== undefined) {
+    const store = await backend.checkpoints(machine);
+    const storeOutcome = await outcomeOf(() => store.open(config));
+    await store.close();
+    if (storeOutcome !== 'FILE_LOCKED') log.add('locking', at, `a second checkpoint store gives ${storeOutcome}, expected FILE_LOCKED${when}`);
   }
-  return out.sort();
+  first.insert(leafAt(4));
+  await first.close();
+  const later = await openEngine(backend, machine, params);
+  if (later.size !== 5) log.add('locking', at, `after the first closed, the next opener sees ${later.size} leaves, expected 5`);
+  await later.close();
 }
-
-type Damage = { kind: 'flip'; at: number } | { kind: 'cut'; at: number } | { kind: 'delete' };
 
 /**
  * Damaged files are reported, never silently dropped: for every file the backends wrote (lock
@@ -208,51 +213,6 @@ export async function checkCorruption(backend: BackendUnderTest, options: CheckO
     }
   }
   return log.list;
-}
-
-interface DamageState {
-  readonly machine: SimulatedMachine;
-  readonly inserted: number;
-  readonly ends: number[];
-}
-
-/** A cleanly closed machine with a WAL of ~30 records (and a checkpoint in the middle). */
-async function buildDamageState(backend: BackendUnderTest, params: { n: number; maxDepth: number }, seed: number, checkpoints: boolean): Promise<DamageState> {
-  const machine = simulatedMachine(seed);
-  const tree = await openEngine(backend, machine, params);
-  const ends = [0];
-  let inserted = 0;
-  for (let r = 0; r < 30; r++) {
-    const k = r % 5 === 3 ? 2 + (r % 4) : 1;
-    if (k === 1) tree.insert(leafAt(inserted));
-    else tree.insertMany(leavesAt(inserted, k));
-    inserted += k;
-    ends.push(inserted);
-    if (r % 4 === 3) await tree.flush();
-    if (checkpoints && r === 14) await tree.checkpoint();
-  }
-  await tree.close();
-  return { machine, inserted, ends };
-}
-
-async function applyDamage(machine: SimulatedMachine, file: string, damage: Damage): Promise<void> {
-  const fs = machine.fs;
-  if (damage.kind === 'delete') {
-    await fs.unlink(file);
-    await fs.fsyncDir(file.slice(0, file.lastIndexOf('/')) || '/');
-    return;
-  }
-  const fh = await fs.open(file, 'r+');
-  if (damage.kind === 'flip') {
-    const b = new Uint8Array(1);
-    await fh.read(b, 0, 1, damage.at);
-    b[0] = b[0]! ^ (1 << (damage.at % 8));
-    await fh.pwrite(b, 0, 1, damage.at);
-  } else {
-    await fh.truncate(damage.at);
-  }
-  await fh.datasync();
-  await fh.close();
 }
 
 async function judgeDamaged(

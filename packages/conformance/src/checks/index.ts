@@ -7,12 +7,16 @@ import type { BackendUnderTest, Capabilities, CheckOptions, Violation } from '..
 import { checkCrashConsistency } from './durability.js';
 import { checkBadInput, checkLifecycle, checkProofs, checkTreeRules } from './functional.js';
 import { checkCorruption, checkLocking, checkPoison } from './faults.js';
+import { checkHugeTails } from './real-files.js';
+import { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './stored-files.js';
 
 export { checkCrashConsistency } from './durability.js';
 export type { CrashCheckOptions } from './durability.js';
 export { checkBadInput, checkLifecycle, checkProofs, checkTreeRules } from './functional.js';
 export type { LifecycleState } from './functional.js';
 export { checkCorruption, checkLocking, checkPoison, listFiles } from './faults.js';
+export { checkHugeTails, checkLockRemoval, HUGE_TAIL_BYTES } from './real-files.js';
+export { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './stored-files.js';
 
 /** Crash consistency around checkpoints (DESIGN 4): a script dense in checkpoints, crashed everywhere. */
 export function checkCheckpointCrashes(backend: BackendUnderTest, options: CheckOptions = {}): Promise<Violation[]> {
@@ -49,6 +53,26 @@ export const GROUPS = {
     title: 'damaged, cut and missing files are reported, never dropped silently',
     check: checkCorruption,
     skip: (c) => (c.corruptionDetection ? undefined : 'no corruptionDetection'),
+  },
+  lostFiles: {
+    title: 'a lost file of a tree that exists is CORRUPTION naming it, never an empty or shorter tree',
+    check: checkLostFiles,
+    skip: (c) => (c.crashSimulation === false ? 'no crashSimulation' : undefined),
+  },
+  foreignFiles: {
+    title: "a file of another tree (the same parameters and leaves) is CORRUPTION naming it, never replayed or served",
+    check: checkForeignFiles,
+    skip: (c) => (c.crashSimulation === false ? 'no crashSimulation' : undefined),
+  },
+  checkpointReads: {
+    title: 'damaged checkpoint bytes are never returned by any read (open, nodes, proofs, root after replay)',
+    check: checkCheckpointReads,
+    skip: (c) => (!c.checkpoints ? 'no checkpoint store' : c.corruptionDetection ? undefined : 'no corruptionDetection'),
+  },
+  hugeTails: {
+    title: 'a file grown by 4.5 GiB of zeros is free space or CORRUPTION, in bounded memory (real files)',
+    check: checkHugeTails,
+    skip: (c) => (c.corruptionDetection && c.crashSimulation === 'fs' ? undefined : 'no corruptionDetection on files'),
   },
 } satisfies Record<string, Group>;
 

@@ -76,6 +76,15 @@ export async function recover(
       checkpointSeq = stored.seq;
     }
   }
+  if (opened.baseSeq > checkpointSeq) {
+    // The log was truncated after a checkpoint that is gone: name where it should be.
+    const where = store?.location ?? opened.location;
+    throw new RotorTreeError(
+      'CORRUPTION',
+      `${opened.location} starts after seq ${opened.baseSeq}, but ${store === undefined ? 'no checkpoint store was given' : `${where} holds a checkpoint only up to seq ${checkpointSeq}`}: the checkpoint that covered the records before is missing`,
+      { file: where, seq: checkpointSeq + 1 },
+    );
+  }
   const checkpointLeaves = tree.size;
   const replay = new ReplayBatcher(tree, checkpointSeq);
   const recovered = await wal.recover({
@@ -244,8 +253,10 @@ function insertOrCorrupt(tree: LeanIMT, flat: Uint8Array, seq: number): void {
   }
 }
 
-/** Leaves gathered from small replayed records before one `insertMany` (1 MiB, allocated once). */
+/** Leaves gathered from small replayed records before one `insertMany` (1 MiB at most). */
 const GATHER_LEAVES = 1 << 15;
+/** The gather buffer starts at this many bytes and doubles as needed: most replays are short. */
+const FIRST_GATHER_BYTES = 4096;
 
 const EMPTY = new Uint8Array(0);
 const GATHER_BYTES = GATHER_LEAVES * NODE_SIZE;
@@ -255,7 +266,7 @@ class ReplayBatcher {
   records = 0;
   lastSeq: number;
   readonly #tree: LeanIMT;
-  /** Allocated on first use: a replay of large runs never needs it. */
+  /** Grown on use (up to GATHER_BYTES): a replay of large runs never needs it, a short one needs little. */
   #buf = EMPTY;
   #len = 0;
 
@@ -302,7 +313,14 @@ class ReplayBatcher {
   }
 
   #gather(leaves: Uint8Array): void {
-    if (this.#buf.length === 0) this.#buf = new Uint8Array(GATHER_BYTES);
+    const need = this.#len + leaves.length;
+    if (need > this.#buf.length) {
+      let size = Math.max(FIRST_GATHER_BYTES, this.#buf.length);
+      while (size < need) size *= 2;
+      const grown = new Uint8Array(Math.min(size, GATHER_BYTES));
+      grown.set(this.#buf.subarray(0, this.#len));
+      this.#buf = grown;
+    }
     this.#buf.set(leaves, this.#len);
     this.#len += leaves.length;
   }

@@ -11,6 +11,11 @@ import type { FileHandle, FileStat, FileSystem, OpenFlags } from './types.js';
 
 /** Buffers per writev call (Linux IOV_MAX). */
 const MAX_IOVECS = 1024;
+/**
+ * Bytes per read or write call: Node 20 aborts the process on a read of 2^31 bytes or more (a native
+ * assert) and refuses such a write, and Linux moves at most ~2 GiB per call anyway.
+ */
+const MAX_CALL_BYTES = 1 << 30;
 
 /** `bufs` without their first `written` bytes (a partly written buffer becomes its unwritten tail). */
 function skipWritten(bufs: readonly Uint8Array[], written: number): Uint8Array[] {
@@ -47,7 +52,7 @@ class NodeFile implements FileHandle {
     }
     // A regular-file write can still come back short (e.g. a signal): loop until all is written.
     while (len > 0) {
-      const { bytesWritten } = await this.fh.write(buf, off, len, pos);
+      const { bytesWritten } = await this.fh.write(buf, off, Math.min(len, MAX_CALL_BYTES), pos);
       if (bytesWritten <= 0) throw Object.assign(new Error('write made no progress'), { code: 'EIO' });
       off += bytesWritten;
       pos += bytesWritten;
@@ -69,7 +74,7 @@ class NodeFile implements FileHandle {
   async read(buf: Uint8Array, off: number, len: number, pos: number): Promise<number> {
     let total = 0;
     while (total < len) {
-      const { bytesRead } = await this.fh.read(buf, off + total, len - total, pos + total);
+      const { bytesRead } = await this.fh.read(buf, off + total, Math.min(len - total, MAX_CALL_BYTES), pos + total);
       if (bytesRead === 0) break;
       total += bytesRead;
     }

@@ -75,6 +75,9 @@ export interface CheckpointStoreCapabilities {
 export interface CheckpointStore {
   readonly supports: CheckpointStoreCapabilities;
 
+  /** Where the store keeps its checkpoints (a directory's manifest, a bucket and prefix): errors about it name it. */
+  readonly location: string;
+
   /** Opens the store and returns the last published checkpoint, if any. See the contract above. */
   open(config: CheckpointConfig): Promise<StoredCheckpoint | undefined>;
 

@@ -39,6 +39,8 @@ export interface WalOpened {
   readonly treeId: string | undefined;
   /** Where the log lives (a file path, a table and key): errors about it name it. */
   readonly location: string;
+  /** The log holds the records after this sequence number (0 without a log): a checkpoint must cover the ones before. */
+  readonly baseSeq: number;
 }
 
 /** What {@link Wal.recover} replays, for which tree. */

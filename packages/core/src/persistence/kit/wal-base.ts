@@ -163,7 +163,7 @@ export abstract class WalBase implements Wal {
       throw err;
     }
     this.#state = 'opened';
-    return { treeId: this.#stored?.treeId, location: this.location };
+    return { treeId: this.#stored?.treeId, location: this.location, baseSeq: this.#stored?.baseSeq ?? 0 };
   }
 
   async recover(options: WalRecoverOptions): Promise<WalRecovery> {
