@@ -78,7 +78,7 @@ describe('WalBase: lifecycle', () => {
     expect(() => wal.append(1, leaf(0))).toThrow(TypeError);
     await expect(wal.recover({ treeId: TREE.treeId, afterSeq: 0, visit: () => {} })).rejects.toThrow(TypeError);
     const found = await wal.open(TREE);
-    expect(found).toEqual({ treeId: undefined, location: 'scripted' });
+    expect(found).toEqual({ treeId: undefined, location: 'scripted', baseSeq: 0 });
     await expect(wal.open(TREE)).rejects.toThrow(TypeError);
     expect(() => wal.append(1, leaf(0))).toThrow(TypeError); // recover first
     expect(await wal.recover({ treeId: TREE.treeId, afterSeq: 0, visit: () => {} })).toEqual({ lastSeq: 0 });

@@ -17,7 +17,8 @@ const TWO_32 = 0x1_0000_0000;
 const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
 
 export class RecordBuffer {
-  private flat = new Uint8Array(64 * 1024);
+  /** Grows by doubling from a small start: a WAL that sees few records (a tool, a short-lived open) never pays for more. */
+  private flat = new Uint8Array(4096);
   /** `flat` as u32s: every record starts 8-byte aligned (its length is a multiple of 8). */
   private words = new Uint32Array(this.flat.buffer);
   used = 0;
