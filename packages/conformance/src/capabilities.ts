@@ -24,6 +24,7 @@ export async function resolveCapabilities(backend: BackendUnderTest): Promise<Ca
     fsyncFailure: crashSimulation === 'fs' && (declared.fsyncFailure ?? true),
     mmap: declared.mmap === true,
     checkpoints: store !== undefined,
+    followers: backend.walReader !== undefined,
   };
 }
 
@@ -37,6 +38,7 @@ export function groupsFor(caps: Capabilities): string[] {
   if (caps.corruptionDetection) groups.push('corruption');
   if (caps.crashSimulation !== false) groups.push('lostFiles', 'foreignFiles');
   if (caps.checkpoints && caps.corruptionDetection) groups.push('checkpointReads');
+  if (caps.followers && caps.crashSimulation !== false) groups.push('followers');
   if (caps.corruptionDetection && caps.crashSimulation === 'fs') groups.push('hugeTails');
   return groups;
 }
