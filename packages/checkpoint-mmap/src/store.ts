@@ -60,6 +60,13 @@ export interface MmapCheckpointStoreOptions {
    * a large tree pay a page fault each time. See {@link MmapCheckpointStore.releaseMappedPages}.
    */
   readonly maxResidentBytes?: number;
+  /**
+   * Open without the lock, for a follower beside the writer (another process, or this one): nothing is
+   * created, removed or written (`write` is `TypeError`), and `latest()` reads the manifest the writer
+   * published last. Segments are write-once and a published one is never removed, so what a
+   * follower maps stays valid.
+   */
+  readonly readOnly?: boolean;
 }
 
 /** A checkpoint read back by the file store; its view reads through mmap when {@link CheckpointView.mapped}. */
@@ -91,6 +98,7 @@ export function mmapCheckpointStore(options: MmapCheckpointStoreOptions): MmapCh
     throw new TypeError('mmapCheckpointStore needs { dir: string }');
   }
   if (options.verify !== undefined && typeof options.verify !== 'boolean') throw new TypeError('verify must be a boolean');
+  if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new TypeError('readOnly must be a boolean');
   if (options.mmap !== undefined && options.mmap !== 'auto' && options.mmap !== 'off') throw new TypeError("mmap must be 'auto' or 'off'");
   if (options.maxSegmentBytes !== undefined && !(Number.isInteger(options.maxSegmentBytes) && options.maxSegmentBytes > 0)) {
     throw new RangeError('maxSegmentBytes must be a positive integer');
@@ -158,6 +166,13 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
 
   protected async _open(): Promise<Published | undefined> {
     this.#life = { closed: false };
+    if (this.#options.readOnly === true) {
+      this.#source = this.#makeSource();
+      const manifest = await this.#readManifest();
+      this.#base = manifest;
+      this.#baseKnown = true;
+      return manifest === undefined ? undefined : this.#published(manifest);
+    }
     if (this.#real) assertLockingSupported(this.#dir); // before anything is created
     await this.#mkdir();
     this.#lock = this.#takeLock();
@@ -171,11 +186,12 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
 
   protected async _load(published: Published): Promise<TreeView> {
     const view = await this.#viewOf(published.manifest, this.#options.verify === true);
-    await this.#removeLeftovers(published.manifest);
+    if (this.#options.readOnly !== true) await this.#removeLeftovers(published.manifest);
     return view;
   }
 
   protected async _write(view: TreeView, seq: number, tree: TreeIdentity): Promise<void> {
+    if (this.#options.readOnly === true) throw new TypeError('this checkpoint store was opened read-only');
     const base = this.#baseKnown ? this.#base : await this.#reloadBase();
     const chunkNodes = chunkNodesFor(tree.n);
     const maxBytes = Math.min(this.#options.maxSegmentBytes ?? MAX_SEGMENT_BYTES, MAX_SEGMENT_BYTES);
@@ -215,7 +231,8 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
   }
 
   protected override async _latest(): Promise<FileStoredCheckpoint | undefined> {
-    const manifest = this.#baseKnown ? this.#base : await this.#reloadBase();
+    // A follower's store sees what the writer published since.
+    const manifest = this.#baseKnown && this.#options.readOnly !== true ? this.#base : await this.#reloadBase();
     if (manifest === undefined) return undefined;
     return { seq: manifest.seq, view: await this.#viewOf(manifest, false), location: this.location };
   }

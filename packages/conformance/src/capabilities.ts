@@ -24,6 +24,7 @@ export async function resolveCapabilities(backend: BackendUnderTest): Promise<Ca
     fsyncFailure: crashSimulation === 'fs' && (declared.fsyncFailure ?? true),
     mmap: declared.mmap === true,
     checkpoints: store !== undefined,
+    followers: backend.walReader !== undefined,
   };
 }
 
@@ -38,6 +39,7 @@ export function groupsFor(caps: Capabilities): string[] {
   if (caps.crashSimulation !== false) groups.push('lostFiles', 'foreignFiles');
   if (caps.checkpoints && caps.corruptionDetection) groups.push('checkpointReads');
   if (caps.locking === 'process') groups.push('lockRemoval');
+  if (caps.followers && caps.crashSimulation !== false) groups.push('followers');
   if (caps.corruptionDetection && caps.crashSimulation === 'fs') groups.push('hugeTails');
   return groups;
 }

@@ -3,7 +3,7 @@
  * the suite owns (so it can crash it), and the capabilities the suite may test.
  * @module
  */
-import type { CheckpointStore, Hasher, MemoryDisk, Wal } from '@rotortree/core';
+import type { CheckpointStore, Hasher, MemoryDisk, Wal, WalReader } from '@rotortree/core';
 import type { FileSystem } from '@rotortree/core/fs';
 
 /**
@@ -66,6 +66,8 @@ export interface Capabilities {
   readonly mmap: boolean;
   /** A checkpoint store is configured. */
   readonly checkpoints: boolean;
+  /** The combination offers readers for followers (`walReader`). */
+  readonly followers: boolean;
 }
 
 /** A backend combination under test. */
@@ -83,6 +85,10 @@ export interface BackendUnderTest {
   wal(machine: Machine): Wal | Promise<Wal>;
   /** A new checkpoint store on `machine`, if the combination has one. */
   checkpoints?(machine: Machine): CheckpointStore | Promise<CheckpointStore>;
+  /** Optional: a reader of the log on `machine` for followers (no lock; see core's `WalReader`). Enables the followers group. */
+  walReader?(machine: Machine): WalReader | Promise<WalReader>;
+  /** Optional, with `walReader` and `checkpoints`: the checkpoint store opened read-only, for followers. */
+  checkpointReader?(machine: Machine): CheckpointStore | Promise<CheckpointStore>;
   /** Declared capabilities. */
   readonly supports?: DeclaredCapabilities;
 }
@@ -100,7 +106,8 @@ export type Invariant =
   | 'treeRules'
   | 'proofs'
   | 'lifecycle'
-  | 'recovery';
+  | 'recovery'
+  | 'followers';
 
 /** One broken guarantee, with what reproduces it. */
 export interface Violation {

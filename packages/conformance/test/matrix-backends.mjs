@@ -1,8 +1,8 @@
 // The backend combinations of the conformance matrix, as a plain ES module so that kill-test
 // children (plain node, no TypeScript) can import it too. Imports only built dist code.
-import { memoryCheckpointStore, memoryWal } from '@rotortree/core';
+import { memoryCheckpointStore, memoryWal, memoryWalReader } from '@rotortree/core';
 import { joinPath } from '@rotortree/core/fs';
-import { fsWal } from '@rotortree/wal-fs';
+import { fsWal, fsWalReader } from '@rotortree/wal-fs';
 import { availableBackends, blake3 } from '@rotortree/hasher-blake3';
 
 let mmapModule;
@@ -38,9 +38,19 @@ export function backendFor(c) {
       if (c.wal === 'memory') return memoryWal({ disk: m.disk });
       return fsWal({ dir: joinPath(m.dir, 'wal'), fs: m.fs, lock: m.real ? 'flock' : 'memory' });
     },
+    walReader(m) {
+      if (c.wal === 'memory') return memoryWalReader({ disk: m.disk });
+      return fsWalReader({ dir: joinPath(m.dir, 'wal'), fs: m.fs });
+    },
     ...(c.store === 'none'
       ? {}
       : {
+          checkpointReader(m) {
+            if (c.store === 'memory') return memoryCheckpointStore({ disk: m.disk, readOnly: true });
+            const dir = joinPath(m.dir, 'checkpoints');
+            if (c.store === 'mmap' && m.real) return mmapModule.mmapCheckpointStore({ dir, mmap: 'auto', readOnly: true });
+            return mmapModule.mmapCheckpointStore({ dir, fs: m.fs, mmap: c.store === 'mmap' ? 'auto' : 'off', readOnly: true });
+          },
           checkpoints(m) {
             if (c.store === 'memory') return memoryCheckpointStore({ disk: m.disk });
             const dir = joinPath(m.dir, 'checkpoints');

@@ -10,11 +10,13 @@
 export * from '@rotortree/core';
 export { blake3, availableBackends, BLAKE3_ID, BLAKE3_LEGACY_ID } from '@rotortree/hasher-blake3';
 export type { Blake3Backend, Blake3Options } from '@rotortree/hasher-blake3';
-export { fsWal } from '@rotortree/wal-fs';
-export type { FsWalOptions, RecoveryMode } from '@rotortree/wal-fs';
+export { fsWal, fsWalReader } from '@rotortree/wal-fs';
+export type { FsWalOptions, FsWalReaderOptions, RecoveryMode } from '@rotortree/wal-fs';
 export { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
 export type { FileStoredCheckpoint, MmapCheckpointStore, MmapCheckpointStoreOptions } from '@rotortree/checkpoint-mmap';
 export { open, storedParameters } from './open.js';
+export { follow } from './follow.js';
+export type { FollowDirOptions } from './follow.js';
 export type { OpenOptions, StoredParameters } from './open.js';
 export { DEFAULT_CHECKPOINT, DEFAULT_CHECKPOINT_BYTES, DEFAULT_FLUSH, DEFAULT_MAX_DEPTH, DEFAULT_N, defaultTiering } from './defaults.js';
 export { readDescriptor } from './descriptor.js';

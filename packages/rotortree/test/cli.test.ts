@@ -218,7 +218,7 @@ describe('info, checkpoint, check, bench', () => {
     expect(a.json).toMatchObject({ size: 3000, seq: 3, checkpointSeq: 3, written: true });
     expect(cli(['checkpoint', '--dir', dir, '--json']).json).toMatchObject({ written: false, checkpointSeq: 3 });
     const info = cli(['info', '--dir', dir, '--json']).json;
-    expect(info['walBytes']).toBeLessThan(100);
+    expect(info['walBytes']).toBeLessThan(200); // the header and its mark slot, no record
     expect(info['checkpointBytes']).toBeGreaterThan(3000 * 32);
   });
 

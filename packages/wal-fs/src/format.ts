@@ -1,7 +1,7 @@
 /**
  * The on-disk format of the WAL file (`wal.log`). All integers little-endian.
  *
- * File header (H = 52 + L rounded up to a multiple of 8 bytes, so records start 8-byte aligned):
+ * File header (H bytes, a multiple of 8, so records start 8-byte aligned):
  * ```
  *  off  size  field
  *    0     8  magic "RTREEWAL"
@@ -12,8 +12,23 @@
  *   22     2  zero
  *   24     8  baseSeq: the records in this file start at baseSeq + 1
  *   32    16  tree id: the identity of the tree this log belongs to (created with the tree)
- *   48     L  hasher id, then zeros up to H - 4
- *  H-4     4  CRC-32C of bytes [0, H - 4)
+ *   48     L  hasher id, then zeros up to F - 4      (F = 52 + L rounded up to a multiple of 8)
+ *  F-4     4  CRC-32C of bytes [0, F - 4)
+ *    F    64  the mark slot (below), outside the header CRC; H = F + 64
+ * ```
+ * The mark slot holds the writer's last mark (see core's `WalMark`: a durable seq, the tree's size
+ * and root after it), rewritten in place after each flush without a sync of its own, for readers
+ * (followers) of the log. It has its own CRC; a damaged or zero slot means "no mark", and recovery
+ * ignores it (a mark is a hint for readers, never part of the log's content):
+ * ```
+ *  off  size  field
+ *    0     4  magic "RTWM"
+ *    4     4  zero
+ *    8     8  seq
+ *   16     8  size
+ *   24    32  root
+ *   56     4  CRC-32C of bytes [0, 56)
+ *   60     4  zero
  * ```
  * Then records, back to back (24 + len bytes each, a multiple of 8; one `insert` is 56 bytes).
  * Recovery reads the log in windows that start at a record, so every payload (at +20) lies
@@ -89,18 +104,49 @@ export interface LogHeader {
 
 /** Offset of the hasher id, after the fixed fields. */
 const ID_AT = 48;
+/** Bytes of the mark slot that ends the header. */
+export const MARK_SLOT_BYTES = 64;
+const MARK_MAGIC = 0x4d575452; // "RTWM" read as little-endian u32
 
-/** Length of the file header for a hasher id of `idLength` bytes. */
-export function headerLength(idLength: number): number {
+/** Bytes of the header's checksummed part (before the mark slot) for a hasher id of `idLength` bytes. */
+function fixedLength(idLength: number): number {
   return (ID_AT + idLength + 4 + 7) & ~7;
+}
+
+/** Length of the file header (mark slot included) for a hasher id of `idLength` bytes. */
+export function headerLength(idLength: number): number {
+  return fixedLength(idLength) + MARK_SLOT_BYTES;
+}
+
+/** What a mark slot holds: the writer's last mark. */
+export interface SlotMark {
+  readonly seq: number;
+  readonly size: number;
+  readonly root: Uint8Array;
+}
+
+/** Writes `mark` into the 64 bytes of `slot`. */
+export function encodeMark(slot: Uint8Array, mark: SlotMark): void {
+  slot.fill(0);
+  writeU32(slot, 0, MARK_MAGIC);
+  writeU64(slot, 8, mark.seq);
+  writeU64(slot, 16, mark.size);
+  slot.set(mark.root, 24);
+  writeU32(slot, 56, crc32c(slot, 0, 56));
+}
+
+/** The mark in a 64-byte slot, or `undefined` when the slot is empty or damaged. */
+export function decodeMark(slot: Uint8Array): SlotMark | undefined {
+  if (slot.length < MARK_SLOT_BYTES || readU32(slot, 0) !== MARK_MAGIC || readU32(slot, 56) !== crc32c(slot, 0, 56)) return undefined;
+  return { seq: readU64(slot, 8), size: readU64(slot, 16), root: slot.slice(24, 56) };
 }
 
 /** Encodes a file header. */
 export function encodeHeader(h: Omit<LogHeader, 'version'>): Uint8Array {
   const id = new TextEncoder().encode(h.hasherId);
   if (id.length > 0xffff) throw new RangeError('hasher id too long');
-  const length = headerLength(id.length);
-  const out = new Uint8Array(length);
+  const fixed = fixedLength(id.length);
+  const out = new Uint8Array(fixed + MARK_SLOT_BYTES);
   out.set(MAGIC, 0);
   writeU32(out, 8, FORMAT_VERSION);
   writeU32(out, 12, h.n);
@@ -110,7 +156,7 @@ export function encodeHeader(h: Omit<LogHeader, 'version'>): Uint8Array {
   writeU64(out, 24, h.baseSeq);
   out.set(treeIdToBytes(h.treeId), 32);
   out.set(id, ID_AT);
-  writeU32(out, length - 4, crc32c(out, 0, length - 4));
+  writeU32(out, fixed - 4, crc32c(out, 0, fixed - 4));
   return out;
 }
 
@@ -127,9 +173,11 @@ export function decodeHeader(
   if (version !== FORMAT_VERSION) return { problem: 'badVersion', version };
   if (file.length < ID_AT) return { problem: 'short' };
   const idLength = file[20]! | (file[21]! << 8);
-  const length = headerLength(idLength);
+  const fixed = fixedLength(idLength);
+  const length = fixed + MARK_SLOT_BYTES;
+  if (file.length < fixed) return { problem: 'short' };
+  if (readU32(file, fixed - 4) !== crc32c(file, 0, fixed - 4)) return { problem: 'badChecksum' };
   if (file.length < length) return { problem: 'short' };
-  if (readU32(file, length - 4) !== crc32c(file, 0, length - 4)) return { problem: 'badChecksum' };
   const header: LogHeader = {
     version,
     n: readU32(file, 12),

@@ -7,12 +7,12 @@
  * @module
  */
 import { RotorTreeError } from '@rotortree/core';
-import type { Wal, WalCapabilities, WalRecovery } from '@rotortree/core';
+import type { Wal, WalCapabilities, WalMark, WalRecovery } from '@rotortree/core';
 import { WalBase } from '@rotortree/core/backend';
 import type { LogReplay, RecordSink, StoredLog, TreeIdentity } from '@rotortree/core/backend';
 import { baseName, dirName, joinPath, nodeFileSystem, pwriteAll } from '@rotortree/core/fs';
 import type { FileHandle, FileSystem } from '@rotortree/core/fs';
-import { decodeHeader, encodeHeader, readU32, RECORD_OVERHEAD } from './format.js';
+import { decodeHeader, encodeHeader, encodeMark, MARK_SLOT_BYTES, readU32, RECORD_OVERHEAD } from './format.js';
 import { assertLockable, lockDirectory } from './lock.js';
 import type { LockKind, ReleaseLock } from './lock.js';
 import { RecordBuffer } from './record-buffer.js';
@@ -110,6 +110,10 @@ class FsWal extends WalBase implements Wal {
   private spare: RecordBuffer | undefined;
   /** The record appended by reference and not yet ended or given up. */
   private openRecord: OpenRecord | undefined;
+  /** The mark slot's bytes being written, and the next mark to write once that write is done. */
+  private readonly markSlot = new Uint8Array(MARK_SLOT_BYTES);
+  private markWriting = false;
+  private nextMark: WalMark | undefined;
 
   constructor(options: FsWalOptions) {
     super();
@@ -357,6 +361,29 @@ class FsWal extends WalBase implements Wal {
     if (this.fileLastSeq < baseSeq) this.fileLastSeq = baseSeq;
     this.headerLength = header.length;
     this.fileEnd = this.allocatedEnd = header.length + Math.max(0, keepTo - keepFrom);
+  }
+
+  /**
+   * Writes the mark into the header's mark slot (see format.ts): one 64-byte pwrite, no sync of its
+   * own (the next flush's fdatasync carries it; a lost mark only makes readers lag). Marks that come
+   * while one is being written are coalesced: only the latest is written next.
+   */
+  protected override _mark(mark: WalMark): void {
+    this.nextMark = mark;
+    if (!this.markWriting) void this.writeMarks();
+  }
+
+  private async writeMarks(): Promise<void> {
+    this.markWriting = true;
+    try {
+      for (let mark = this.nextMark; mark !== undefined && this.fh !== undefined; mark = this.nextMark) {
+        this.nextMark = undefined;
+        encodeMark(this.markSlot, { seq: mark.seq, size: mark.size, root: mark.root! });
+        await this.fh.pwrite(this.markSlot, 0, MARK_SLOT_BYTES, this.headerLength - MARK_SLOT_BYTES).catch(() => undefined);
+      }
+    } finally {
+      this.markWriting = false;
+    }
   }
 
   protected async _close(): Promise<void> {

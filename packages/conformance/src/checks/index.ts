@@ -7,6 +7,7 @@ import type { BackendUnderTest, Capabilities, CheckOptions, Violation } from '..
 import { checkCrashConsistency } from './durability.js';
 import { checkBadInput, checkLifecycle, checkProofs, checkTreeRules } from './functional.js';
 import { checkCorruption, checkLocking, checkPoison } from './faults.js';
+import { checkFollowers } from './followers.js';
 import { checkHugeTails, checkLockRemoval } from './real-files.js';
 import { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './stored-files.js';
 
@@ -16,6 +17,7 @@ export { checkBadInput, checkLifecycle, checkProofs, checkTreeRules } from './fu
 export type { LifecycleState } from './functional.js';
 export { checkCorruption, checkLocking, checkPoison, listFiles } from './faults.js';
 export { checkHugeTails, checkLockRemoval, HUGE_TAIL_BYTES } from './real-files.js';
+export { checkFollowers } from './followers.js';
 export { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './stored-files.js';
 
 /** Crash consistency around checkpoints (DESIGN 4): a script dense in checkpoints, crashed everywhere. */
@@ -73,6 +75,11 @@ export const GROUPS = {
     title: 'deleting every *.lock file under a live writer lets no second writer in (real files)',
     check: checkLockRemoval,
     skip: (c) => (c.locking === 'process' ? undefined : 'no locking across processes'),
+  },
+  followers: {
+    title: 'a follower shows only durable states of its writer, with the reference roots, and catches up',
+    check: checkFollowers,
+    skip: (c) => (c.followers ? (c.crashSimulation === false ? 'no crashSimulation' : undefined) : 'no walReader'),
   },
   hugeTails: {
     title: 'a file grown by 4.5 GiB of zeros is free space or CORRUPTION, in bounded memory (real files)',

@@ -26,6 +26,8 @@ type Timer = ReturnType<typeof setTimeout>;
 export class FlushLane {
   /** Highest sequence number appended to the WAL. */
   appendedSeq: number;
+  /** Leaves of the tree once every appended record is in it. */
+  appendedSize: number;
   /** Highest sequence number made durable by a completed flush (or recovered at open). */
   durableSeq: number;
   /** Set by the first failure; never cleared. */
@@ -37,8 +39,11 @@ export class FlushLane {
   #timer: Timer | undefined;
   #stopped = false;
   #flushing = false;
-  /** appendedSeq when the in-flight flush started. */
+  /** appendedSeq (and appendedSize) when the in-flight flush started. */
   #cover = 0;
+  #coverSize = 0;
+  /** Told of each completed flush: the seq it made durable and the tree's size after it. */
+  readonly #onDurable: ((seq: number, size: number) => void) | undefined;
   /** Ends (never rejects) when the in-flight flush settles. */
   #flightDone: Promise<void> = RESOLVED;
   #flushRequested = false;
@@ -49,16 +54,19 @@ export class FlushLane {
   /** Waiters for records that need a later flush. */
   #next: Deferred | undefined;
 
-  constructor(wal: Wal, policy: FlushPolicy, recoveredSeq: number) {
+  constructor(wal: Wal, policy: FlushPolicy, recoveredSeq: number, recoveredSize = 0, onDurable?: (seq: number, size: number) => void) {
     this.#wal = wal;
     this.#intervalMs = policy.kind === 'interval' ? policy.ms : undefined;
     this.appendedSeq = recoveredSeq;
+    this.appendedSize = recoveredSize;
     this.durableSeq = recoveredSeq;
+    this.#onDurable = onDurable;
   }
 
-  /** Records that `seq` was appended; arms the group-commit timer if needed. The insert hot path. */
-  noteAppended(seq: number): void {
+  /** Records that `seq` was appended, leaving the tree `size` leaves; arms the group-commit timer if needed. The insert hot path. */
+  noteAppended(seq: number, size: number): void {
     this.appendedSeq = seq;
+    this.appendedSize = size;
     if (this.#timer === undefined && this.#intervalMs !== undefined) this.#armTimer();
   }
 
@@ -134,6 +142,7 @@ export class FlushLane {
     }
     this.#flushing = true;
     this.#cover = this.appendedSeq;
+    this.#coverSize = this.appendedSize;
     this.#inflight = this.#next;
     this.#next = undefined;
     this.#flightDone = this.#runFlush();
@@ -158,6 +167,8 @@ export class FlushLane {
     this.#inflight = undefined;
     inflight?.resolve();
     this.#resolveNextIfCovered();
+    // After the waiters: telling readers costs the flush's callers nothing.
+    if (this.durableSeq === this.#cover) this.#onDurable?.(this.#cover, this.#coverSize);
     this.#resume();
   }
 

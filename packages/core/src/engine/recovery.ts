@@ -116,7 +116,7 @@ export async function recover(
  * the store's own checks. With `verify`: rebuilds every level from the stored leaves and compares
  * node by node with what the store holds (`CORRUPTION` on any difference).
  */
-function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: boolean, pinAboveLevel: number): void {
+export function restoreCheckpoint(tree: LeanIMT, stored: StoredCheckpoint, verify: boolean, pinAboveLevel: number): void {
   const view = stored.view;
   if (!verify) {
     try {
@@ -262,7 +262,7 @@ const EMPTY = new Uint8Array(0);
 const GATHER_BYTES = GATHER_LEAVES * NODE_SIZE;
 
 /** Gathers replayed records into one flat buffer and inserts them in large batches. */
-class ReplayBatcher {
+export class ReplayBatcher {
   records = 0;
   lastSeq: number;
   readonly #tree: LeanIMT;

@@ -17,6 +17,8 @@ import type { InsertManyOptions } from '../tree/lean-imt.js';
 import type { TreeSnapshot } from '../tree/snapshot.js';
 import type { ChunkSource, TreeView } from '../tree/view.js';
 import { Checkpointer } from './checkpointer.js';
+import { RotorFollower } from './follower.js';
+import type { FollowOptions } from './follower.js';
 import type { CheckpointCapture } from './checkpointer.js';
 import { FlushLane } from './flush-lane.js';
 import type { CheckpointPolicy, FlushPolicy, RotorTreeOptions } from './options.js';
@@ -115,11 +117,13 @@ export class RotorTree<N extends number = number, D extends number = number> {
     this.#checkpointOnClose = options.checkpointOnClose ?? this.checkpointPolicy.kind === 'onClose';
     this.#onClosed = options.onClosed;
     this.#seq = recovery.lastSeq;
-    this.#lane = new FlushLane(this.#wal, this.flushPolicy, recovery.lastSeq);
+    this.#lane = new FlushLane(this.#wal, this.flushPolicy, recovery.lastSeq, tree.size, (seq, size) => this.#markDurable(seq, size));
     this.#checkpoints =
       this.#store === undefined
         ? undefined
         : new Checkpointer(this.#store, this.#wal, this.#lane, () => this.#capture(), recovery.checkpointSeq, () => this.#retier());
+    // Readers of the log learn the recovered state as durable (all of it is: recovery read it back).
+    if (recovery.lastSeq > 0) this.#markDurable(recovery.lastSeq, tree.size);
     const cp = this.checkpointPolicy;
     this.#entryLimit = cp.kind === 'everyNEntries' ? cp.n : Infinity;
     this.#leafLimit = cp.kind === 'memoryThreshold' ? Math.max(1, Math.ceil(cp.bytes / NODE_SIZE)) : Infinity;
@@ -153,6 +157,15 @@ export class RotorTree<N extends number = number, D extends number = number> {
       throw err;
     }
     return new RotorTree(options, tree, recovery);
+  }
+
+  /**
+   * A read-only follower of a tree another writer (maybe on another machine) keeps growing: it loads
+   * the latest checkpoint, tails the log through a `WalReader`, and serves roots and proofs of states
+   * the writer made durable (see {@link RotorFollower}). Takes no lock.
+   */
+  static follow<N extends number, D extends number>(options: FollowOptions<N, D>): Promise<RotorFollower<N, D>> {
+    return RotorFollower.open(options);
   }
 
   /** The current root (a copy), or `undefined` while the tree is empty. Includes not-yet-durable inserts. */
@@ -301,7 +314,7 @@ export class RotorTree<N extends number = number, D extends number = number> {
       throw new RotorTreeError('POISONED', 'the WAL refused a record; nothing is made durable any more', { cause: poison.cause });
     }
     this.#seq = seq;
-    this.#lane.noteAppended(seq);
+    this.#lane.noteAppended(seq, this.#lane.appendedSize + byteLength / NODE_SIZE);
     this.#lane.flushUpTo(seq).catch(() => undefined); // failures reach the token's waiters
     return writer;
   }
@@ -412,8 +425,25 @@ export class RotorTree<N extends number = number, D extends number = number> {
       throw new RotorTreeError('POISONED', 'the WAL refused a record; nothing is made durable any more', { cause: poison.cause });
     }
     this.#seq = seq;
-    this.#lane.noteAppended(seq);
+    this.#lane.noteAppended(seq, this.#lane.appendedSize + flat.length / NODE_SIZE);
     return seq;
+  }
+
+  /**
+   * Tells the WAL (for its readers) the state a completed flush made durable: seq, size, root. The
+   * root is computed from the nodes that have not changed since (see `LeanIMT.rootAt`); if that fails
+   * (a hasher error, a closed store), readers just get no mark this time.
+   */
+  #markDurable(seq: number, size: number): void {
+    const wal = this.#wal;
+    if (wal.mark === undefined || size === 0 || this.#storeClosed) return;
+    let root: Uint8Array;
+    try {
+      root = this.#tree.rootAt(size);
+    } catch {
+      return;
+    }
+    wal.mark({ seq, size, root });
   }
 
   /**

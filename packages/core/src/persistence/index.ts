@@ -8,12 +8,14 @@ export type {
   Wal,
   WalCapabilities,
   WalConfig,
+  WalMark,
   WalOpened,
   WalRecordVisitor,
   WalRecoverOptions,
   WalRecovery,
   WalRunVisitor,
 } from './wal.js';
+export type { WalReadResult, WalReader } from './wal-reader.js';
 export type { CheckpointConfig, CheckpointStore, CheckpointStoreCapabilities, StoredCheckpoint } from './checkpoint-store.js';
 export { settledLength } from './checkpoint-store.js';
 export type { TreeConfig, TreeIdentity } from './tree-identity.js';
@@ -21,6 +23,7 @@ export { isTreeId, newTreeId } from './tree-identity.js';
 export { MemoryDisk, memoryDisk } from './memory/memory-disk.js';
 export type { CrashOptions, MemoryCheckpointManifest, MemoryWalRecord } from './memory/memory-disk.js';
 export { memoryWal } from './memory/memory-wal.js';
+export { memoryWalReader } from './memory/memory-wal-reader.js';
 export type { MemoryWal, MemoryWalOptions } from './memory/memory-wal.js';
 export { memoryCheckpointStore } from './memory/memory-checkpoint-store.js';
 export type { MemoryCheckpointStore, MemoryCheckpointStoreOptions } from './memory/memory-checkpoint-store.js';

@@ -69,6 +69,20 @@ export interface WalRecovery {
   readonly tornTail?: { readonly file: string; readonly offset: number; readonly bytes: number };
 }
 
+/**
+ * The tree's state after a durable record, as the engine tells it to the WAL after each flush (see
+ * {@link Wal.mark}): readers (followers) apply records only up to such a mark, and check their root
+ * when they reach its seq.
+ */
+export interface WalMark {
+  /** A sequence number made durable by a completed flush. */
+  readonly seq: number;
+  /** Leaves of the tree after that record. */
+  readonly size: number;
+  /** The root after that record (`undefined` for an empty tree). */
+  readonly root: Uint8Array | undefined;
+}
+
 /** Capabilities a WAL claims; the conformance suite skips what a backend does not claim. */
 export interface WalCapabilities {
   /** Flushed records survive a process crash and a power loss. */
@@ -146,6 +160,14 @@ export interface Wal {
    * new set of records, never a mix with a hole.
    */
   truncate(upToSeq: number): Promise<void>;
+
+  /**
+   * Optional, for readers of the log (followers, see {@link WalReader}): the engine calls it after
+   * each completed flush with the state the flush made durable. A WAL keeps the last mark where its
+   * readers find it (cheaply: a mark proves nothing and needs no sync of its own; a lost mark only
+   * makes readers lag). Never throws.
+   */
+  mark?(mark: WalMark): void;
 
   /** Flushes nothing: releases the lock and files. Idempotent. Later calls fail with `CLOSED`. */
   close(): Promise<void>;

@@ -25,6 +25,7 @@ import type {
   Wal,
   WalCapabilities,
   WalConfig,
+  WalMark,
   WalOpened,
   WalRecordVisitor,
   WalRecoverOptions,
@@ -146,6 +147,13 @@ export abstract class WalBase implements Wal {
 
   /** Releases the lock and files. Called once, after every flush and truncate settled. */
   protected abstract _close(): Promise<void>;
+
+  /**
+   * Optional: keeps `mark` (a durable seq, the tree's size and root after it) where readers of the
+   * log find it. Called only with a checked mark of a durable seq; must not throw (a failure only
+   * makes readers lag).
+   */
+  protected _mark?(mark: WalMark): void;
 
   // --- the contract ------------------------------------------------------------------------
 
@@ -288,6 +296,18 @@ export abstract class WalBase implements Wal {
     );
     this.#chain = run.catch(NOOP);
     return run;
+  }
+
+  mark(mark: WalMark): void {
+    if (this._mark === undefined || this.#state !== 'open' || this.#poison !== undefined) return;
+    const { seq, size, root } = mark;
+    if (!Number.isSafeInteger(seq) || seq < 1 || seq > this.#durable || !Number.isSafeInteger(size) || size < 1) return;
+    if (!(root instanceof Uint8Array) || root.length !== 32) return;
+    try {
+      this._mark({ seq, size, root });
+    } catch {
+      // a mark is a hint for readers: never a failure of the log
+    }
   }
 
   async close(): Promise<void> {

@@ -22,6 +22,8 @@ export interface MemoryCheckpointStoreOptions {
   readonly disk?: MemoryDisk;
   /** Awaited between the steps of a write (segments, manifest); default: one microtask turn. */
   readonly pause?: () => Promise<void>;
+  /** Open without the lock, for a follower beside the writer: `write` is refused (`TypeError`), `latest` sees what the writer published. */
+  readonly readOnly?: boolean;
 }
 
 /** A {@link CheckpointStore} in memory, with fault injection for tests. */
@@ -38,7 +40,7 @@ const FILE = 'memory-checkpoint';
 
 /** Creates an in-memory checkpoint store. Not durable beyond its disk object. */
 export function memoryCheckpointStore(options: MemoryCheckpointStoreOptions = {}): MemoryCheckpointStore {
-  return new MemoryCheckpointStoreImpl(options.disk ?? new MemoryDisk(), options.pause ?? microtaskPause);
+  return new MemoryCheckpointStoreImpl(options.disk ?? new MemoryDisk(), options.pause ?? microtaskPause, options.readOnly === true);
 }
 
 /** The published manifest, as the base sees it. */
@@ -52,13 +54,15 @@ class MemoryCheckpointStoreImpl extends CheckpointStoreBase<Published> implement
   readonly disk: MemoryDisk;
   completedWrites = 0;
   readonly #pause: () => Promise<void>;
+  readonly #readOnly: boolean;
   #generation = -1;
   #failNext: { cause: unknown } | undefined;
 
-  constructor(disk: MemoryDisk, pause: () => Promise<void>) {
+  constructor(disk: MemoryDisk, pause: () => Promise<void>, readOnly: boolean) {
     super();
     this.disk = disk;
     this.#pause = pause;
+    this.#readOnly = readOnly;
   }
 
   failNextWrite(cause: unknown = new Error('injected checkpoint write failure')): void {
@@ -67,9 +71,10 @@ class MemoryCheckpointStoreImpl extends CheckpointStoreBase<Published> implement
 
   protected async _open(): Promise<Published | undefined> {
     const disk = this.disk;
+    this.#generation = disk.generation;
+    if (this.#readOnly) return this.#published();
     if (disk.checkpointHolder !== null) throw new RotorTreeError('FILE_LOCKED', 'the memory checkpoint store is open elsewhere', { file: FILE });
     disk.checkpointHolder = this;
-    this.#generation = disk.generation;
     this.#dropLeftovers();
     return this.#published();
   }
@@ -88,6 +93,7 @@ class MemoryCheckpointStoreImpl extends CheckpointStoreBase<Published> implement
   }
 
   protected async _write(view: TreeView, seq: number, tree: TreeIdentity): Promise<void> {
+    if (this.#readOnly) throw new TypeError('this checkpoint store was opened read-only');
     this.#assertAlive();
     const disk = this.disk;
     const old = disk.checkpointManifest;
@@ -124,7 +130,7 @@ class MemoryCheckpointStoreImpl extends CheckpointStoreBase<Published> implement
   }
 
   protected async _close(): Promise<void> {
-    if (this.#generation === this.disk.generation && this.disk.checkpointHolder === this) this.disk.checkpointHolder = null;
+    if (!this.#readOnly && this.#generation === this.disk.generation && this.disk.checkpointHolder === this) this.disk.checkpointHolder = null;
   }
 
   #published(): Published | undefined {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { StoredLog } from '../kit/wal-base.js';
+import type { WalMark } from '../wal.js';
 import type { TreeIdentity } from '../tree-identity.js';
 
 /** One WAL record as the memory WAL keeps it. */
@@ -51,6 +52,8 @@ export class MemoryDisk {
   walWritten: MemoryWalRecord[] = [];
   /** The instance holding the WAL lock. */
   walHolder: object | null = null;
+  /** The writer's last mark (for followers; lost at a crash, as it is never synced). */
+  walMark: WalMark | undefined;
 
   /** The published checkpoint. */
   checkpointManifest: MemoryCheckpointManifest | undefined;
@@ -70,6 +73,7 @@ export class MemoryDisk {
     for (let i = 0; i < keep; i++) this.walDurable.push(this.walWritten[i]!);
     this.walWritten = [];
     this.walHolder = null;
+    this.walMark = undefined;
     this.checkpointHolder = null;
   }
 

@@ -9,7 +9,7 @@ import { RotorTreeError } from '../../errors.js';
 import type { LogReplay, RecordSink, StoredLog } from '../kit/wal-base.js';
 import { WalBase } from '../kit/wal-base.js';
 import type { TreeIdentity } from '../tree-identity.js';
-import type { ImmutableRecordWriter, Wal, WalCapabilities, WalRecovery } from '../wal.js';
+import type { ImmutableRecordWriter, Wal, WalCapabilities, WalMark, WalRecovery } from '../wal.js';
 import type { MemoryWalRecord } from './memory-disk.js';
 import { MemoryDisk, microtaskPause } from './memory-disk.js';
 
@@ -152,6 +152,10 @@ class MemoryWalImpl extends WalBase implements MemoryWal {
     // One step: the old set or the new one, never a mix.
     disk.walHeader = { ...disk.walHeader!, baseSeq: Math.max(disk.walHeader!.baseSeq, upToSeq) };
     disk.walDurable = disk.walDurable.filter((r) => r.seq > upToSeq);
+  }
+
+  protected override _mark(mark: WalMark): void {
+    if (this.#generation === this.disk.generation) this.disk.walMark = mark;
   }
 
   protected async _close(): Promise<void> {

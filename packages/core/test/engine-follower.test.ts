@@ -1,0 +1,106 @@
+/**
+ * Followers: a read-only tree beside a writer on the same memory disk. It serves only durable
+ * states (never ahead of the writer's last flush), the same roots as the writer at the same size,
+ * reloads the checkpoint when the log was truncated past it, checks the writer's published roots,
+ * and stops serving when one differs.
+ */
+import { describe, expect, it } from 'vitest';
+import { RotorTree } from '../src/engine/rotor-tree.js';
+import { MemoryDisk } from '../src/persistence/memory/memory-disk.js';
+import { memoryCheckpointStore } from '../src/persistence/memory/memory-checkpoint-store.js';
+import { memoryWal } from '../src/persistence/memory/memory-wal.js';
+import { memoryWalReader } from '../src/persistence/memory/memory-wal-reader.js';
+import { generateProof, verifyProof } from '../src/proof/index.js';
+import { leaf, testHasher } from './support/naive-tree.js';
+import { rejectionCode } from './support/outcomes.js';
+
+const manual = { kind: 'manual' } as const;
+const hex = (b: Uint8Array | undefined): string => (b === undefined ? '-' : Buffer.from(b).toString('hex'));
+
+async function writerOn(disk: MemoryDisk): Promise<RotorTree> {
+  return RotorTree.open({ hasher: testHasher, n: 4, maxDepth: 16, wal: memoryWal({ disk }), checkpoints: memoryCheckpointStore({ disk }), flushPolicy: manual });
+}
+
+function followerOn(disk: MemoryDisk, pollMs = 0) {
+  return RotorTree.follow({ hasher: testHasher, n: 4, maxDepth: 16, wal: memoryWalReader({ disk }), checkpoints: memoryCheckpointStore({ disk, readOnly: true }), pollMs });
+}
+
+describe('RotorTree.follow', () => {
+  it('serves the writer durable states only, with the same roots and proofs', async () => {
+    const disk = new MemoryDisk();
+    const writer = await writerOn(disk);
+    writer.insertMany([leaf(0), leaf(1), leaf(2)]);
+    await writer.flush();
+    const follower = await followerOn(disk);
+    expect(follower.treeId).toBe(writer.treeId);
+    expect(follower.size).toBe(3);
+    expect(hex(follower.root)).toBe(hex(writer.root));
+    writer.insert(leaf(3)); // not flushed: not durable
+    await follower.catchUp();
+    expect(follower.size).toBe(3);
+    await writer.flush();
+    expect(await follower.catchUp()).toBe(writer.seq);
+    expect(follower.size).toBe(4);
+    expect(hex(follower.root)).toBe(hex(writer.root));
+    expect(follower.lag.records).toBe(0);
+    const snap = follower.snapshot();
+    expect(verifyProof(testHasher, generateProof(snap, 2), { root: writer.root!, size: 4, n: 4 })).toBe(true);
+    await follower.close();
+    await writer.close();
+  });
+
+  it('reloads the checkpoint when the writer truncated its log past the follower', async () => {
+    const disk = new MemoryDisk();
+    const writer = await writerOn(disk);
+    writer.insert(leaf(0));
+    await writer.flush();
+    const follower = await followerOn(disk);
+    expect(follower.size).toBe(1);
+    for (let i = 1; i < 40; i++) writer.insert(leaf(i));
+    await writer.checkpoint(); // flushes, publishes, truncates the log up to seq 40
+    writer.insert(leaf(40));
+    await writer.flush();
+    await follower.catchUp();
+    expect(follower.size).toBe(41);
+    expect(hex(follower.root)).toBe(hex(writer.root));
+    await follower.close();
+    await writer.close();
+  });
+
+  it('checks the root the writer published for a durable state, and stops serving when it differs', async () => {
+    const disk = new MemoryDisk();
+    const writer = await writerOn(disk);
+    writer.insertMany([leaf(0), leaf(1)]);
+    await writer.flush();
+    expect(disk.walMark?.seq).toBe(writer.seq);
+    expect(hex(disk.walMark?.root)).toBe(hex(writer.root));
+    const follower = await followerOn(disk);
+    writer.insert(leaf(2));
+    await writer.flush();
+    const mark = disk.walMark!;
+    const forged = mark.root!.slice();
+    forged[0]! ^= 1;
+    disk.walMark = { ...mark, root: forged };
+    expect(await rejectionCode(follower.catchUp())).toBe('CORRUPTION');
+    expect(() => follower.root).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+    expect(() => follower.snapshot()).toThrow(expect.objectContaining({ code: 'CORRUPTION' }));
+    await follower.close();
+    await writer.close();
+  });
+
+  it('polls in the background, and refuses a tree with no log yet', async () => {
+    const disk = new MemoryDisk();
+    expect(await rejectionCode(followerOn(disk))).toBe('IO');
+    const writer = await writerOn(disk);
+    writer.insert(leaf(0));
+    await writer.flush();
+    const follower = await followerOn(disk, 2);
+    writer.insertMany([leaf(1), leaf(2)]);
+    await writer.flush();
+    for (let i = 0; i < 200 && follower.size < 3; i++) await new Promise((r) => setTimeout(r, 2));
+    expect(follower.size).toBe(3);
+    await follower.close();
+    expect(await rejectionCode(follower.catchUp())).toBe('CLOSED');
+    await writer.close();
+  });
+});
