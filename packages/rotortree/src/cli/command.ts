@@ -39,9 +39,9 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
-/** A usage error. */
-export function usage(message: string): CliError {
-  return new CliError('USAGE', message);
+/** A usage error (about the path `file`, when given). */
+export function usage(message: string, file?: string): CliError {
+  return new CliError('USAGE', message, file);
 }
 
 /** An integer option in `min..max`, or `fallback` when absent. */
@@ -74,9 +74,20 @@ export function parseNode(raw: string, what: string): Uint8Array {
   return out;
 }
 
-/** At most 24 characters of `s`, for error messages. */
+/** At most 24 characters of `s`, printable (see {@link printable}), for error messages. */
 export function shorten(s: string): string {
-  return s.length <= 24 ? s : `${s.slice(0, 21)}...`;
+  return printable(s.length <= 24 ? s : `${s.slice(0, 21)}...`);
+}
+
+/** Control characters, C1 controls, bidi overrides, BOM and U+FFFD (a byte that was not UTF-8). */
+const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]/g;
+
+/**
+ * `s` safe to print on a terminal: every control or invisible character as `\u{...}`, so that
+ * input quoted in an error can neither move the cursor nor hide what it holds (a BOM, a CR).
+ */
+export function printable(s: string): string {
+  return s.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 /** `1234567` → `1,234,567`. */
