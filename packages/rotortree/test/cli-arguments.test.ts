@@ -113,11 +113,14 @@ describe('an empty tree, and leaves past the end', () => {
 });
 
 describe('hostile input', () => {
-  it('input quoted in an error is printable: no escape sequence reaches the terminal', async () => {
+  it('input or a path quoted in an error is printable: no escape sequence reaches the terminal', async () => {
     const r = await runCli(['append', '--dir', tree3], '\x1b]0;title\x07\x1b[31mred\u009b2J\u202e\n');
-    expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/^rotortree: USAGE: /);
-    expect(r.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u202e]/);
+    const p = await runCli(['append', join(base, 'no\x1b[2Jsuch\r'), '--dir', tree3]);
+    for (const x of [r, p]) {
+      expect(x.code).toBe(2);
+      expect(x.stderr).toMatch(/^rotortree: USAGE: /);
+      expect(x.stderr).not.toMatch(/[\x00-\x09\x0b-\x1f\x7f\u0080-\u009f\u202e]/);
+    }
   });
 
   it('a UTF-8 BOM before the first line and CRLF line ends are accepted (hex and --hash)', async () => {

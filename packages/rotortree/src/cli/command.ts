@@ -4,6 +4,7 @@
  */
 import { CliError } from './exit-codes.js';
 import type { Output } from './output.js';
+import { printable } from './printable.js';
 
 /** One option of a command (for `node:util` parseArgs, plus help text). */
 export interface OptionSpec {
@@ -77,17 +78,6 @@ export function parseNode(raw: string, what: string): Uint8Array {
 /** At most 24 characters of `s`, printable (see {@link printable}), for error messages. */
 export function shorten(s: string): string {
   return printable(s.length <= 24 ? s : `${s.slice(0, 21)}...`);
-}
-
-/** Control characters, C1 controls, bidi overrides, BOM and U+FFFD (a byte that was not UTF-8). */
-const UNPRINTABLE = /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff\ufffd]/g;
-
-/**
- * `s` safe to print on a terminal: every control or invisible character as `\u{...}`, so that
- * input quoted in an error can neither move the cursor nor hide what it holds (a BOM, a CR).
- */
-export function printable(s: string): string {
-  return s.replace(UNPRINTABLE, (c) => `\\u{${c.codePointAt(0)!.toString(16)}}`);
 }
 
 /** `1234567` → `1,234,567`. */

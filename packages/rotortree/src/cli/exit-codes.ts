@@ -5,6 +5,7 @@
  */
 import { isRotorTreeError } from '@rotortree/core';
 import { errnoOf, systemCause } from './errno.js';
+import { printable } from './printable.js';
 
 /** Every exit code, by name. */
 export const EXIT = {
@@ -130,12 +131,12 @@ export function reportOf(err: unknown): ErrorReport {
   return { code: 'INTERNAL', message, exitCode: EXIT.INTERNAL };
 }
 
-/** `rotortree: CODE: message (file F, offset O, seq S)`: one line. */
+/** `rotortree: CODE: message (file F, offset O, seq S)`: one printable line (paths and quoted input escaped). */
 export function formatReport(r: ErrorReport): string {
   const where: string[] = [];
   if (r.file !== undefined) where.push(`file ${r.file}`);
   if (r.offset !== undefined) where.push(`offset ${r.offset}`);
   if (r.seq !== undefined) where.push(`seq ${r.seq}`);
   const line = `rotortree: ${r.code}: ${r.message.replace(/\s*\n\s*/g, ' ')}`;
-  return where.length === 0 ? line : `${line} (${where.join(', ')})`;
+  return printable(where.length === 0 ? line : `${line} (${where.join(', ')})`);
 }

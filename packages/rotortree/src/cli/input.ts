@@ -10,7 +10,8 @@ import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import { RotorTreeError } from '@rotortree/core';
 import type { LeafHasher } from '../leaf-hash.js';
-import { bytesText, printable, usage } from './command.js';
+import { bytesText, usage } from './command.js';
+import { printable } from './printable.js';
 import { assertNotDirectoryFd, openInputFile } from './paths.js';
 
 /** How input bytes become leaves. */
