@@ -2,7 +2,7 @@
  * `rotortree info`: what the tree in `--dir` is and what its files take.
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { capacityFor, toHex } from '@rotortree/core';
 import { loadMmapAddon } from '@rotortree/checkpoint-mmap';
@@ -29,7 +29,7 @@ function filesUnder(dir: string, root: string): FileEntry[] {
   const out: FileEntry[] = [];
   for (const name of names) {
     const path = join(dir, name);
-    const st = statSync(path, { throwIfNoEntry: false });
+    const st = lstatSync(path, { throwIfNoEntry: false }); // a link is listed, never followed
     if (st === undefined) continue;
     if (st.isDirectory()) out.push(...filesUnder(path, root));
     else out.push({ path: relative(root, path), bytes: st.size });
