@@ -50,6 +50,8 @@ export interface S3CheckpointStore extends CheckpointStore {
   readonly epoch: number;
   /** Waits for the garbage collection a write started (its failure is swallowed: the next one retries). */
   settled(): Promise<void>;
+  /** The page cache of lazily read levels: bytes held, pages and bytes fetched since open. */
+  cacheStats(): { readonly bytes: number; readonly fetches: number; readonly fetchedBytes: number };
 }
 
 /** Creates the S3 checkpoint store; nothing is requested before `open`. */
@@ -113,6 +115,10 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
 
   settled(): Promise<void> {
     return this.#collecting;
+  }
+
+  cacheStats(): { readonly bytes: number; readonly fetches: number; readonly fetchedBytes: number } {
+    return { bytes: this.#cache.bytes, fetches: this.#cache.fetches, fetchedBytes: this.#cache.fetchedBytes };
   }
 
   protected async _open(tree: TreeIdentity): Promise<Published | undefined> {
