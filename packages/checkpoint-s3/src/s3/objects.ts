@@ -19,6 +19,32 @@ export interface ListedObject {
   readonly size: number;
 }
 
+/**
+ * A request body: one buffer, or several sent back to back (a gather list: e.g. a segment's chunks
+ * taken by reference from the tree, then its trailer), never copied into one.
+ */
+export type Body = Uint8Array | readonly Uint8Array[];
+
+/** Bytes in `body`. */
+export function bodyLength(body: Body): number {
+  if (body instanceof Uint8Array) return body.length;
+  let n = 0;
+  for (const part of body) n += part.length;
+  return n;
+}
+
+/** True when `stored` holds exactly the bytes of `body`. */
+export function bodyEquals(stored: Uint8Array, body: Body): boolean {
+  const parts = body instanceof Uint8Array ? [body] : body;
+  if (stored.length !== bodyLength(body)) return false;
+  let at = 0;
+  for (const part of parts) {
+    if (Buffer.compare(stored.subarray(at, at + part.length), part) !== 0) return false;
+    at += part.length;
+  }
+  return true;
+}
+
 /** The requests the store makes. Keys are full object keys in the store's bucket. */
 export interface ObjectStore {
   /** `s3://bucket` for messages. */
@@ -34,7 +60,7 @@ export interface ObjectStore {
    * Creates the object only if the key is free (`If-None-Match: *`): `'created'`, or `'exists'` on
    * 412 (the caller decides whether the stored bytes are its own: a retried create of equal bytes).
    */
-  create(key: string, body: Uint8Array): Promise<'created' | 'exists'>;
+  create(key: string, body: Body): Promise<'created' | 'exists'>;
   /**
    * Replaces the object only if it is still the version `etag` names (`If-Match`), or creates it
    * only if absent when `etag` is `undefined`. Returns the new ETag, or `undefined` on 412 (another

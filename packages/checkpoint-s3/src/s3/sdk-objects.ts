@@ -9,7 +9,9 @@
 import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { requestError } from '../errors.js';
-import type { ListedObject, ObjectStore, StoredObject } from './objects.js';
+import { Readable } from 'node:stream';
+import type { Body, ListedObject, ObjectStore, StoredObject } from './objects.js';
+import { bodyLength } from './objects.js';
 
 /** How requests are bounded and retried. */
 export interface RequestPolicy {
@@ -119,10 +121,13 @@ class SdkObjectStore implements ObjectStore {
     });
   }
 
-  async create(key: string, body: Uint8Array): Promise<'created' | 'exists'> {
-    return this.#send('writing', key, body.length, async (abortSignal) => {
+  async create(key: string, body: Body): Promise<'created' | 'exists'> {
+    const length = bodyLength(body);
+    return this.#send('writing', key, length, async (abortSignal) => {
       try {
-        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentLength: body.length, IfNoneMatch: '*' }), { abortSignal });
+        // A gather list is streamed (a new stream per attempt); its parts are never copied into one buffer.
+        const payload = body instanceof Uint8Array ? body : Readable.from(body, { objectMode: false });
+        await this.client.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: payload, ContentLength: length, IfNoneMatch: '*' }), { abortSignal });
         return 'created';
       } catch (err) {
         if (statusOf(err) === 412) return 'exists';

@@ -5,18 +5,19 @@
  * the key when they are not (nothing else writes keys of this writer's epoch).
  * @module
  */
-import { RotorTreeError, bytesEqual } from '@rotortree/core';
+import { RotorTreeError } from '@rotortree/core';
 import { corruption } from '../errors.js';
-import type { ObjectStore } from '../s3/objects.js';
+import type { Body, ObjectStore } from '../s3/objects.js';
+import { bodyEquals, bodyLength } from '../s3/objects.js';
 
-export async function putOnce(objects: ObjectStore, key: string, body: Uint8Array): Promise<void> {
+export async function putOnce(objects: ObjectStore, key: string, body: Body): Promise<void> {
   for (let attempt = 0; attempt < 3; attempt++) {
     if ((await objects.create(key, body)) === 'created') return;
     const stored = await objects.get(key);
     // Gone between the 412 and the read (a garbage collection): create it again.
     if (stored === undefined) continue;
-    if (bytesEqual(stored.bytes, body)) return;
-    throw corruption(`${objects.location}/${key}`, `a write-once object holds ${stored.bytes.length} other bytes than the ${body.length} this writer writes there`);
+    if (bodyEquals(stored.bytes, body)) return;
+    throw corruption(`${objects.location}/${key}`, `a write-once object holds ${stored.bytes.length} other bytes than the ${bodyLength(body)} this writer writes there`);
   }
   throw new RotorTreeError('IO', `${objects.location}/${key}: the object kept disappearing while it was written`, { file: `${objects.location}/${key}` });
 }

@@ -13,7 +13,7 @@ import { manifestKey, segmentKey } from '../format/keys.js';
 import type { LevelEntry, Manifest, SegmentEntry } from '../format/manifest.js';
 import { encodeManifest } from '../format/manifest.js';
 import type { SegmentId } from '../format/segment.js';
-import { encodeTrailer, segmentBytes, trailerCrcOf } from '../format/segment.js';
+import { encodeTrailer, trailerCrcOf } from '../format/segment.js';
 import type { ObjectStore } from '../s3/objects.js';
 import type { SourceView } from './copy-nodes.js';
 import { copyNodes } from './copy-nodes.js';
@@ -63,7 +63,7 @@ export async function writeCheckpointObjects(ctx: WriteContext, view: SourceView
   await runLimited(fresh, ctx.concurrency, async (id) => {
     const body = segmentBody(view, cn, id, ctx.tree.treeId);
     await putOnce(ctx.objects, segmentKey(ctx.keys, id.level, id.firstChunk, id.chunkCount, id.epoch), body);
-    written.push({ ...id, trailerCrc: trailerCrcOf(body) });
+    written.push({ ...id, trailerCrc: trailerCrcOf(body[body.length - 1]!) });
   });
   const segments = [...(base?.segments ?? []), ...written].sort((a, b) => a.level - b.level || a.firstChunk - b.firstChunk);
   const manifest: Manifest = {
@@ -85,13 +85,24 @@ export async function writeCheckpointObjects(ctx: WriteContext, view: SourceView
   return { manifest, key, bytes };
 }
 
-/** The object of segment `id`: its chunks copied from the view, a CRC per chunk, the trailer. */
-function segmentBody(view: SourceView, cn: number, id: SegmentId, treeId: string): Uint8Array {
+/**
+ * The object of segment `id` as a gather list: its chunks (the view's own settled chunks by
+ * reference where it offers them: they never change; else copies), then its trailer (a CRC per chunk).
+ */
+function segmentBody(view: SourceView, cn: number, id: SegmentId, treeId: string): Uint8Array[] {
   const chunkBytes = cn * NODE_SIZE;
-  const body = new Uint8Array(segmentBytes(id.chunkCount, chunkBytes));
-  copyNodes(view, cn, id.level, id.firstChunk * cn, id.chunkCount * cn, body, 0);
+  const parts: Uint8Array[] = [];
   const crcs = new Uint32Array(id.chunkCount);
-  for (let i = 0; i < id.chunkCount; i++) crcs[i] = crc32c(body, i * chunkBytes, (i + 1) * chunkBytes);
-  body.set(encodeTrailer(crcs, id, chunkBytes, treeId), id.chunkCount * chunkBytes);
-  return body;
+  for (let i = 0; i < id.chunkCount; i++) {
+    const c = id.firstChunk + i;
+    let chunk = view.settledChunkAt?.(id.level, cn, c);
+    if (chunk === undefined || chunk.length !== chunkBytes) {
+      chunk = new Uint8Array(chunkBytes);
+      copyNodes(view, cn, id.level, c * cn, cn, chunk, 0);
+    }
+    crcs[i] = crc32c(chunk);
+    parts.push(chunk);
+  }
+  parts.push(encodeTrailer(crcs, id, chunkBytes, treeId));
+  return parts;
 }
