@@ -11,7 +11,5 @@ export type { S3CheckpointStore, S3StoredCheckpoint } from './store.js';
 export type { S3CheckpointStoreOptions } from './options.js';
 export { S3CheckpointView } from './read/view.js';
 export type { ViewReader } from './read/view.js';
-export { bucketPointer } from './pointer/bucket-pointer.js';
 export type { CheckpointPointer, PointerClaim, PointerTarget } from './pointer/pointer.js';
 export { sameTarget } from './pointer/pointer.js';
-export type { ObjectStore } from './s3/objects.js';

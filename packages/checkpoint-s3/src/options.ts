@@ -24,7 +24,7 @@ export interface S3CheckpointStoreOptions {
   /** Key prefix of this store's objects (`''`: the bucket's top); a tree's objects are under `<prefix>/<treeId>/`. */
   readonly prefix: string;
   /**
-   * Who keeps the commit point. Default: {@link bucketPointer}, a pointer object in the bucket
+   * Who keeps the commit point. Default: a pointer object in the bucket (`<prefix>/<treeId>/pointer`),
    * replaced by conditional writes. A WAL that keeps the tree's epoch (e.g. on PostgreSQL) can
    * offer one, so that the checkpoint is fenced by the same epoch as the log.
    */

@@ -62,6 +62,22 @@ for (const { name, make, skip } of targetMakers()) {
       );
     });
 
+    it('a reader store refuses to write; after close the store and its views are CLOSED', async () => {
+      const options = target.options();
+      const id = identity(4);
+      const w = s3CheckpointStore(options);
+      await w.open(id);
+      await w.write(treeOf(4, 2000).snapshot(), 1);
+      await w.close();
+      await expect(w.write(treeOf(4, 2001).snapshot(), 2)).rejects.toMatchObject({ code: 'CLOSED' });
+      const r = s3CheckpointStore({ ...options, role: 'reader', pinAboveLevel: 1 });
+      const view = (await r.open(id))!.view;
+      await expect(r.write(treeOf(4, 2001).snapshot(), 2)).rejects.toThrow(TypeError);
+      await r.close();
+      expect(() => view.getNode(1, 0)).toThrow(expect.objectContaining({ code: 'CLOSED' }));
+      await expect(view.generateProof(0)).rejects.toMatchObject({ code: 'CLOSED' });
+    });
+
     it('through the engine: checkpoint, reopen, same tree and proofs', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'rotortree-s3-engine-'));
       try {
