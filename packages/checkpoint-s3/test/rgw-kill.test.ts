@@ -19,14 +19,15 @@ const script = process.env.ROTORTREE_CEPH_SCRIPT;
 const servicesDir = process.env.ROTORTREE_CEPH_SERVICES_DIR;
 const controllable = haveRealS3() && runDir !== undefined && script !== undefined && servicesDir !== undefined;
 
-async function killRgw(): Promise<void> {
-  const pid = Number(readFileSync(join(runDir!, 'client.rgw.pid'), 'utf8').trim());
+/** SIGKILL of the daemon whose PID this checkout's run directory holds (`client.rgw` or `osd.0`). */
+async function kill(daemon: 'client.rgw' | 'osd.0'): Promise<void> {
+  const pid = Number(readFileSync(join(runDir!, `${daemon}.pid`), 'utf8').trim());
   expect(Number.isSafeInteger(pid) && pid > 1).toBe(true);
   process.kill(pid, 'SIGKILL');
 }
 
-async function startRgw(): Promise<void> {
-  await promisify(execFile)('bash', [script!, 'start', 'rgw'], { env: { ...process.env, ROTORTREE_SERVICES_DIR: servicesDir! }, timeout: 120_000 });
+async function start(daemon: 'rgw' | 'osd'): Promise<void> {
+  await promisify(execFile)('bash', [script!, 'start', daemon], { env: { ...process.env, ROTORTREE_SERVICES_DIR: servicesDir! }, timeout: 120_000 });
 }
 
 describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
@@ -51,12 +52,12 @@ describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
       (err: unknown) => (err as { code?: string }).code,
     );
     await new Promise((resolve) => setTimeout(resolve, 150));
-    await killRgw();
+    await kill('client.rgw');
     const outcome = await writing;
     expect(['IO', 'published']).toContain(outcome);
     console.info(`rgw killed mid-write: the write ${outcome === 'IO' ? 'failed (IO)' : 'had published'}`);
     await w.close().catch(() => undefined);
-    await startRgw();
+    await start('rgw');
 
     const next = s3CheckpointStore({ ...options, retries: 3 });
     const got = await next.open(id);
@@ -69,5 +70,28 @@ describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
     const r = s3CheckpointStore({ ...options, role: 'reader' });
     expectSameTree((await r.open(id))!.view, tree);
     await r.close();
+  }, 240_000);
+
+  it('with the OSD killed, a request rejects within its deadline (IO) instead of hanging; after a restart nothing published is lost', async () => {
+    const options = target.options({ requestTimeoutMs: 2_000, retries: 0 });
+    const id = identity(4);
+    const tree = treeOf(4, 50_000);
+    const w = s3CheckpointStore(options);
+    await w.open(id);
+    await w.write(tree.snapshot(), 1);
+    await w.close();
+    await kill('osd.0');
+    try {
+      const t0 = Date.now();
+      await expect(s3CheckpointStore({ ...options, role: 'reader' }).open(id)).rejects.toMatchObject({ code: 'IO' });
+      expect(Date.now() - t0).toBeLessThan(10_000);
+    } finally {
+      await start('osd');
+    }
+    const next = s3CheckpointStore({ ...options, requestTimeoutMs: 30_000, retries: 5 });
+    expectSameTree((await next.open(id))!.view, tree);
+    growTo(tree, 60_000);
+    await next.write(tree.snapshot(), 2);
+    await next.close();
   }, 240_000);
 });

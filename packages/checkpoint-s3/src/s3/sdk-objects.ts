@@ -47,6 +47,9 @@ export function buildClient(settings: ClientSettings, policy: RequestPolicy): S3
     ...(settings.credentials === undefined ? {} : { credentials: settings.credentials }),
     forcePathStyle: settings.forcePathStyle ?? settings.endpoint !== undefined,
     maxAttempts: 1,
+    // Failures come back as errors, retried or reported by this package; the SDK would also print
+    // some on the console (its retry step warns there about a streamed body it cannot resend).
+    logger: QUIET,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: new NodeHttpHandler({
@@ -57,6 +60,8 @@ export function buildClient(settings: ClientSettings, policy: RequestPolicy): S3
     }),
   });
 }
+
+const QUIET = { debug: (): void => undefined, info: (): void => undefined, warn: (): void => undefined, error: (): void => undefined };
 
 /** The {@link ObjectStore} of `bucket` through `client`. */
 export function sdkObjectStore(client: S3Client, bucket: string, policy: RequestPolicy): ObjectStore {
