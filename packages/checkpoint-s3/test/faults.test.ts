@@ -117,9 +117,9 @@ describe('faults (fake S3)', () => {
   });
 
   it('a slow reply within the deadline is fine', async () => {
-    const options = target.options({ requestTimeoutMs: 1_000, retries: 0 });
+    const options = target.options({ requestTimeoutMs: 5_000, retries: 0 });
     const id = identity(4);
-    fake().fault({ when: 'before', action: 'delay', delayMs: 300, times: 5 });
+    fake().fault({ when: 'before', action: 'delay', delayMs: 500, times: 5 });
     const w = s3CheckpointStore(options);
     await w.open(id);
     await w.write(treeOf(4, 3000).snapshot(), 1);

@@ -51,7 +51,7 @@ export async function fakeTarget(): Promise<S3Target> {
   return {
     name: 'fake',
     fake,
-    options: (extra = {}) => ({ endpoint: fake.endpoint, credentials, bucket, prefix: unique(), requestTimeoutMs: 2_000, retries: 1, ...extra }),
+    options: (extra = {}) => ({ endpoint: fake.endpoint, credentials, bucket, prefix: unique(), requestTimeoutMs: 10_000, retries: 2, ...extra }),
     rawPut: async (key, bytes) => fake.putRaw(bucket, key, bytes),
     rawGet: async (key) => fake.bucket(bucket).get(key)?.bytes,
     rawDelete: async (key) => void fake.bucket(bucket).delete(key),
