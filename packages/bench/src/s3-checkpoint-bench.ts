@@ -85,7 +85,7 @@ export async function s3CheckpointBench(ctx: BenchContext): Promise<void> {
   const followerMs: number[] = [];
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    const store = s3CheckpointStore({ ...storeOptions, prefix: lastPrefix, role: 'reader', pinAboveLevel: 3 });
+    const store = s3CheckpointStore({ ...storeOptions, prefix: lastPrefix, readOnly: true, pinAboveLevel: 3 });
     const stored = await store.open({ n: 4, maxDepth: 32, hasherId: hasher.id, treeId: lastTree });
     await stored!.view.generateProof((r * 104_729) % size);
     followerMs.push(performance.now() - t0);

@@ -30,11 +30,12 @@ export interface S3CheckpointStoreOptions {
    */
   readonly pointer?: CheckpointPointer;
   /**
-   * `'writer'` (default): claims the pointer at open (a new epoch, fencing earlier writers) and
-   * writes checkpoints. `'reader'`: claims nothing, writes nothing (`write` throws `TypeError`):
-   * for followers and tools.
+   * `false` (default): a writer, which claims the pointer at open (a new epoch, fencing earlier
+   * writers) and writes checkpoints. `true`: claims nothing, writes nothing (`write` throws
+   * `TypeError`), and `latest()` reads what the writer published since: for followers
+   * (`RotorTree.follow`) and tools.
    */
-  readonly role?: 'writer' | 'reader';
+  readonly readOnly?: boolean;
   /** Deadline of one request with no body, in ms (default 10 000); bodies add time at 4 MiB/s. */
   readonly requestTimeoutMs?: number;
   /** Retries of a request after a transient failure (default 3). */
@@ -61,7 +62,7 @@ export interface S3CheckpointStoreOptions {
 export interface ResolvedOptions {
   readonly bucket: string;
   readonly prefix: string;
-  readonly role: 'writer' | 'reader';
+  readonly readOnly: boolean;
   readonly requestTimeoutMs: number;
   readonly retries: number;
   readonly concurrency: number;
@@ -83,7 +84,7 @@ export function resolveOptions(options: S3CheckpointStoreOptions): ResolvedOptio
   if (options.client === undefined && (typeof options.endpoint !== 'string' || options.endpoint.length === 0)) {
     throw new TypeError('s3CheckpointStore needs a client or an endpoint');
   }
-  if (options.role !== undefined && options.role !== 'writer' && options.role !== 'reader') throw new TypeError("role must be 'writer' or 'reader'");
+  if (options.readOnly !== undefined && typeof options.readOnly !== 'boolean') throw new TypeError('readOnly must be a boolean');
   const pointer = options.pointer;
   if (pointer !== undefined && (typeof pointer.claim !== 'function' || typeof pointer.publish !== 'function' || typeof pointer.read !== 'function')) {
     throw new TypeError('pointer must implement CheckpointPointer (claim, read, publish, close)');
@@ -107,7 +108,7 @@ export function resolveOptions(options: S3CheckpointStoreOptions): ResolvedOptio
   return {
     bucket,
     prefix,
-    role: options.role ?? 'writer',
+    readOnly: options.readOnly ?? false,
     requestTimeoutMs: out.requestTimeoutMs!,
     retries: out.retries!,
     concurrency: out.concurrency!,

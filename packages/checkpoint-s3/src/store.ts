@@ -27,7 +27,8 @@ import type { CheckpointPointer, PointerTarget } from './pointer/pointer.js';
 import { sameTarget } from './pointer/pointer.js';
 import { PageCache } from './read/page-cache.js';
 import type { SegmentReader } from './read/segments.js';
-import { RemoteSegment, loadSegment } from './read/segments.js';
+import type { LoadedSegment } from './read/segments.js';
+import { RemoteSegment, loadSegment, segmentPlace } from './read/segments.js';
 import type { LevelSource, ViewLifetime } from './read/view.js';
 import { S3CheckpointView } from './read/view.js';
 import type { ObjectStore } from './s3/objects.js';
@@ -46,6 +47,8 @@ export interface S3StoredCheckpoint extends StoredCheckpoint {
 export interface S3CheckpointStore extends CheckpointStore {
   /** Opens the store: claims the pointer (writer) and loads the published checkpoint. See core's `CheckpointStore.open`. */
   open(config: CheckpointConfig): Promise<S3StoredCheckpoint | undefined>;
+  /** A read-only store: the checkpoint published now (a follower reloads it). A writer: `undefined` (no tiering on S3). */
+  latest(): Promise<S3StoredCheckpoint | undefined>;
   /** The epoch this writer claimed (after `open`; 0 for a reader). */
   readonly epoch: number;
   /** Waits for the garbage collection a write started (its failure is swallowed: the next one retries). */
@@ -94,6 +97,11 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
   /** A full collection (listing) is due: at the first publish after open, and after a failed write. */
   #dirty = true;
   #collecting: Promise<void> = Promise.resolve();
+  /** The checkpoint last loaded (open, or a reader's `latest`). */
+  #latest: (S3StoredCheckpoint & { readonly target: PointerTarget }) | undefined;
+  /** Segments downloaded (levels at or above pinAboveLevel) and segments read by pages, by key: reused by the next view. */
+  readonly #loaded = new Map<string, Promise<LoadedSegment>>();
+  readonly #remote = new Map<string, RemoteSegment>();
 
   constructor(options: ResolvedOptions, objects: ObjectStore, pointer: CheckpointPointer, ownClient: S3Client | undefined) {
     super();
@@ -113,6 +121,10 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
     return super.open(config) as Promise<S3StoredCheckpoint | undefined>;
   }
 
+  override latest(): Promise<S3StoredCheckpoint | undefined> {
+    return super.latest() as Promise<S3StoredCheckpoint | undefined>;
+  }
+
   settled(): Promise<void> {
     return this.#collecting;
   }
@@ -124,7 +136,7 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
   protected async _open(tree: TreeIdentity): Promise<Published | undefined> {
     this.#keys = treeKeys(this.#options.prefix, tree.treeId);
     let target: PointerTarget | undefined;
-    if (this.#options.role === 'writer') {
+    if (!this.#options.readOnly) {
       const claim = await this.#pointer.claim(tree);
       this.#epoch = claim.epoch;
       target = claim.current;
@@ -144,23 +156,64 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
   }
 
   protected async _load(published: Published): Promise<TreeView> {
-    const m = published.manifest;
+    const view = await this.#viewOf(published.manifest, published.location);
+    this.#latest = { seq: published.seq, view, location: published.location, target: published.target };
+    return view;
+  }
+
+  /**
+   * A reader's: what the writer published now (the same view while nothing new was published; the
+   * segments already downloaded are reused). A writer's: `undefined` (the engine's tiering would
+   * download every level again after each checkpoint: not offered on S3, see the README).
+   */
+  protected override async _latest(): Promise<S3StoredCheckpoint | undefined> {
+    if (!this.#options.readOnly) return undefined;
+    const target = await this.#pointer.read(this.tree);
+    if (target === undefined) return undefined;
+    if (this.#latest !== undefined && sameTarget(target, this.#latest.target)) return this.#latest;
+    const manifest = await this.#readManifest(target);
+    const location = `${this.#objects.location}/${target.manifestKey}`;
+    const view = await this.#viewOf(manifest, location);
+    this.#latest = { seq: manifest.seq, view, location, target };
+    return this.#latest;
+  }
+
+  /** The view of `m`: levels at or above `pinAboveLevel` downloaded (segments this store holds already are reused), the others read on demand. */
+  async #viewOf(m: Manifest, location: string): Promise<S3CheckpointView> {
     const reader = this.#segmentReader(m);
     const levels: LevelSource[] = [];
     const pinnedRuns: ChunkRun[][] = [];
     const downloads: Array<() => Promise<void>> = [];
+    const named = new Set<string>();
     for (let k = 0; k < m.levels.length; k++) {
       const segments = m.segments.filter((s) => s.level === k);
       if (k < this.#options.pinAboveLevel) {
-        levels.push({ kind: 'lazy', segments: segments.map((s) => new RemoteSegment(reader, s)) });
+        levels.push({
+          kind: 'lazy',
+          segments: segments.map((s) => {
+            const key = segmentPlace(reader, s).key;
+            named.add(key);
+            let remote = this.#remote.get(key);
+            if (remote === undefined) this.#remote.set(key, (remote = new RemoteSegment(reader, s)));
+            return remote;
+          }),
+        });
         continue;
       }
       const runs: ChunkRun[] = [];
       pinnedRuns.push(runs);
       levels.push({ kind: 'pinned', runs });
       for (const s of segments) {
+        const key = segmentPlace(reader, s).key;
+        named.add(key);
         downloads.push(async () => {
-          const { chunks, checks } = await loadSegment(reader, s);
+          let loaded = this.#loaded.get(key);
+          if (loaded === undefined) {
+            loaded = loadSegment(reader, s);
+            this.#loaded.set(key, loaded);
+            loaded.catch(() => this.#loaded.delete(key));
+          }
+          const { chunks, checks } = await loaded;
           const cb = reader.chunkBytes;
           runs.push({ firstChunk: s.firstChunk, bytes: chunks, check: (c) => checks.check(c - s.firstChunk, chunks, (c - s.firstChunk) * cb) });
         });
@@ -168,11 +221,13 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
     }
     await runLimited(downloads, this.#options.concurrency, (download) => download());
     for (const runs of pinnedRuns) runs.sort((a, b) => a.firstChunk - b.firstChunk);
-    return new S3CheckpointView(m, published.location, levels, this.#cache, this.#options.fetchChunks, this.#life);
+    // Only what this checkpoint names is kept for the next one (earlier views hold their own references).
+    for (const map of [this.#loaded, this.#remote] as Map<string, unknown>[]) for (const key of map.keys()) if (!named.has(key)) map.delete(key);
+    return new S3CheckpointView(m, location, levels, this.#cache, this.#options.fetchChunks, this.#life);
   }
 
   protected async _write(view: TreeView, seq: number, tree: TreeIdentity): Promise<void> {
-    if (this.#options.role !== 'writer') throw new TypeError('a reader store does not write checkpoints');
+    if (this.#options.readOnly) throw new TypeError('this checkpoint store was opened read-only');
     await this.#collecting;
     const base = this.#baseKnown ? this.#base : await this.#reloadBase(tree);
     // Already published (a write whose outcome was unknown, or nothing new): nothing to do.
@@ -224,6 +279,9 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
     await this.#collecting;
     this.#life.closed = true;
     this.#cache.clear();
+    this.#loaded.clear();
+    this.#remote.clear();
+    this.#latest = undefined;
     await this.#pointer.close().catch(() => undefined);
     this.#ownClient?.destroy();
   }

@@ -26,7 +26,7 @@ for (const { name, make, skip } of targetMakers()) {
     }
 
     const reopen = async (options: ReturnType<S3Target['options']>, id: ReturnType<typeof identity>, extra = {}) => {
-      const r = s3CheckpointStore({ ...options, role: 'reader', ...extra });
+      const r = s3CheckpointStore({ ...options, readOnly: true, ...extra });
       try {
         const got = await r.open(id);
         // Every byte: a damaged chunk is found when read.
@@ -101,7 +101,7 @@ for (const { name, make, skip } of targetMakers()) {
 
     it('the store opened with other parameters is CONFIG_MISMATCH', async () => {
       const { options, id } = await published();
-      await expect(s3CheckpointStore({ ...options, role: 'reader' }).open({ ...id, maxDepth: id.maxDepth + 1 })).rejects.toMatchObject({ code: 'CONFIG_MISMATCH' });
+      await expect(s3CheckpointStore({ ...options, readOnly: true }).open({ ...id, maxDepth: id.maxDepth + 1 })).rejects.toMatchObject({ code: 'CONFIG_MISMATCH' });
     });
   });
 }

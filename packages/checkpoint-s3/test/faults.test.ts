@@ -56,7 +56,7 @@ describe('faults (fake S3)', () => {
         growTo(tree, 12000);
         await next.write(tree.snapshot(), 3);
         await next.close();
-        const r = s3CheckpointStore({ ...options, role: 'reader' });
+        const r = s3CheckpointStore({ ...options, readOnly: true });
         expectSameTree((await r.open(id))!.view, tree);
         await r.close();
       }
@@ -73,7 +73,7 @@ describe('faults (fake S3)', () => {
       fake().fault({ method: 'PUT', key, when: 'after', action: 'reset' });
       await w.write(tree.snapshot(), 1);
       await w.close();
-      const r = s3CheckpointStore({ ...options, role: 'reader' });
+      const r = s3CheckpointStore({ ...options, readOnly: true });
       expectSameTree((await r.open(id))!.view, tree);
       await r.close();
     }
@@ -92,7 +92,7 @@ describe('faults (fake S3)', () => {
     await w.write(tree.snapshot(), 1);
     await w.close();
     fake().heal();
-    const r = s3CheckpointStore({ ...options, role: 'reader' });
+    const r = s3CheckpointStore({ ...options, readOnly: true });
     expectSameTree((await r.open(id))!.view, tree);
     await r.close();
   });

@@ -45,7 +45,7 @@ for (const { name, make, skip } of targetMakers()) {
       await a.close();
       await b.close();
 
-      const r = s3CheckpointStore({ ...options, role: 'reader' });
+      const r = s3CheckpointStore({ ...options, readOnly: true });
       const got = await r.open(id);
       expect(got?.seq).toBe(3);
       expectSameTree(got!.view, tree);
@@ -93,7 +93,7 @@ for (const { name, make, skip } of targetMakers()) {
       // The published manifest and the one it replaced are kept; older ones are removed.
       expect(keys.filter((k) => k.includes('/manifest/'))).toEqual([`${root}manifest/0000000000000003.e${w.epoch}`, `${root}manifest/0000000000000004.e${w.epoch}`]);
       await w.close();
-      const r = s3CheckpointStore({ ...options, role: 'reader' });
+      const r = s3CheckpointStore({ ...options, readOnly: true });
       expectSameTree((await r.open(id))!.view, tree);
       await r.close();
     });

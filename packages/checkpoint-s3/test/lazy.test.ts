@@ -31,7 +31,7 @@ for (const { name, make, skip } of targetMakers()) {
       const { options, id } = await publish();
       const log = target.fake?.log;
       const before = log?.length ?? 0;
-      const r = s3CheckpointStore({ ...options, role: 'reader', pinAboveLevel: 2 });
+      const r = s3CheckpointStore({ ...options, readOnly: true, pinAboveLevel: 2 });
       const got = await r.open(id);
       const view = got!.view;
       expect([view.isLazy(0), view.isLazy(1), view.isLazy(2)]).toEqual([true, true, false]);
@@ -63,7 +63,7 @@ for (const { name, make, skip } of targetMakers()) {
     it('the cache stays within its budget (plus the pages of the read in progress)', async () => {
       const { options, id } = await publish();
       const budget = 3 * CHUNK;
-      const r = s3CheckpointStore({ ...options, role: 'reader', pinAboveLevel: 1, cacheBytes: budget, fetchChunks: 2 });
+      const r = s3CheckpointStore({ ...options, readOnly: true, pinAboveLevel: 1, cacheBytes: budget, fetchChunks: 2 });
       const view = (await r.open(id))!.view;
       const snap = tree.snapshot();
       for (let j = 0; j < 20; j++) {

@@ -67,7 +67,7 @@ describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
     growTo(tree, 1_600_000);
     await next.write(tree.snapshot(), 3);
     await next.close();
-    const r = s3CheckpointStore({ ...options, role: 'reader' });
+    const r = s3CheckpointStore({ ...options, readOnly: true });
     expectSameTree((await r.open(id))!.view, tree);
     await r.close();
   }, 240_000);
@@ -83,7 +83,7 @@ describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
     await kill('osd.0');
     try {
       const t0 = Date.now();
-      await expect(s3CheckpointStore({ ...options, role: 'reader' }).open(id)).rejects.toMatchObject({ code: 'IO' });
+      await expect(s3CheckpointStore({ ...options, readOnly: true }).open(id)).rejects.toMatchObject({ code: 'IO' });
       expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
       await start('osd');

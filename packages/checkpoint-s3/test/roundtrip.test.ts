@@ -29,7 +29,7 @@ for (const { name, make, skip } of targetMakers()) {
           expect(await w.open(id)).toBeUndefined();
           await w.write(tree.snapshot(), size + 1);
           await w.close();
-          const r = s3CheckpointStore({ ...options, role: 'reader' });
+          const r = s3CheckpointStore({ ...options, readOnly: true });
           const got = await r.open(id);
           expect(got?.seq).toBe(size + 1);
           expectSameTree(got!.view, tree);
@@ -50,7 +50,7 @@ for (const { name, make, skip } of targetMakers()) {
           for (const step of steps) {
             growTo(tree, tree.size + step);
             await w.write(tree.snapshot(), ++seq);
-            const r = s3CheckpointStore({ ...options, role: 'reader' });
+            const r = s3CheckpointStore({ ...options, readOnly: true });
             const got = await r.open(id);
             expect(got?.seq).toBe(seq);
             expectSameTree(got!.view, tree);
@@ -70,7 +70,7 @@ for (const { name, make, skip } of targetMakers()) {
       await w.write(treeOf(4, 2000).snapshot(), 1);
       await w.close();
       await expect(w.write(treeOf(4, 2001).snapshot(), 2)).rejects.toMatchObject({ code: 'CLOSED' });
-      const r = s3CheckpointStore({ ...options, role: 'reader', pinAboveLevel: 1 });
+      const r = s3CheckpointStore({ ...options, readOnly: true, pinAboveLevel: 1 });
       const view = (await r.open(id))!.view;
       await expect(r.write(treeOf(4, 2001).snapshot(), 2)).rejects.toThrow(TypeError);
       await r.close();
