@@ -8,7 +8,7 @@ import type { Command } from '../command.js';
 import { grouped, parseInteger, usage } from '../command.js';
 import { EXIT } from '../exit-codes.js';
 import { checkOutputFile } from '../paths.js';
-import { withTree } from '../tree.js';
+import { withFollower } from '../tree.js';
 
 export const proveCommand: Command = {
   name: 'prove',
@@ -28,7 +28,7 @@ export const proveCommand: Command = {
       throw usage('refusing to write binary to a terminal: redirect stdout or use --out <file>');
     }
     if (outFile !== undefined) checkOutputFile(outFile, '--out');
-    const proof = await withTree(ctx.dir, 'read', async (tree) => {
+    const proof = await withFollower(ctx.dir, async (tree) => {
       const snap = tree.snapshot();
       if (index >= snap.size) {
         const has = snap.size === 0 ? 'the tree is empty' : `the tree has ${grouped(snap.size)} leaves (indexes 0..${grouped(snap.size - 1)})`;
