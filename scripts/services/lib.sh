@@ -7,6 +7,8 @@ SERVICES_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # Run state (data, logs, pid files, env files) of every service: git-ignored, per checkout, so
 # that two worktrees on one machine never share a server.
 SERVICES_DIR="${ROTORTREE_SERVICES_DIR:-$SERVICES_ROOT/.services}"
+mkdir -p "$SERVICES_DIR"
+SERVICES_DIR="$(cd "$SERVICES_DIR" && pwd)"
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -169,6 +169,7 @@ ROTORTREE_PG_STANDBY=$(conninfo standby)
 ROTORTREE_PG_PRIMARY_DATA=$(data_dir primary)
 ROTORTREE_PG_STANDBY_DATA=$(data_dir standby)
 ROTORTREE_PG_SCRIPT=$(cd "$(dirname "$0")" && pwd)/postgres.sh
+ROTORTREE_PG_SERVICES_DIR=$SERVICES_DIR
 EOF
 }
 
