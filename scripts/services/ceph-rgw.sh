@@ -81,8 +81,8 @@ mon allow pool size one = true
 mon warn on pool no redundancy = false
 osd pool default size = 1
 osd pool default min size = 1
-osd pool default pg num = 8
-osd pool default pgp num = 8
+osd pool default pg num = 1
+osd pool default pgp num = 1
 osd crush chooseleaf type = 0
 run dir = $STATE/run
 admin socket = $STATE/run/\$name.asok
@@ -95,8 +95,15 @@ osd objectstore = bluestore
 # The block file must be outside the OSD's data directory (inside it: ELOOP / EEXIST).
 bluestore block path = $STATE/\$name.block
 bluestore block create = true
+bluestore fsck on mkfs = false
 bluestore block size = $BLOCK_BYTES
 osd memory target = 1073741824
+# One mon, one OSD: no reason to batch map changes for a second (the default), which makes
+# each of the pools radosgw creates at its first start cost a second or two.
+paxos propose interval = 0.01
+paxos min wait = 0.01
+# A file on a virtual disk looks rotational: 5 op shards by default, ~0.3 s each to set up.
+osd op num shards = 1
 [client]
 # radosgw asks for a secure mon connection by default, which fails with auth none (-13, retried forever).
 ms mon client mode = crc

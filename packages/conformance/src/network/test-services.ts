@@ -113,9 +113,11 @@ export function canConnect(address: string, timeoutMs = 1000): Promise<boolean> 
 export async function lookupService<N extends ServiceName>(name: N, env: NodeJS.ProcessEnv = process.env): Promise<ServiceLookup<ServiceInfoMap[N]>> {
   const kind = KINDS[name] as ServiceKind<ServiceInfoMap[N]>;
   if (servicesOff(env)) return { available: false, reason: `${kind.title}: ROTORTREE_SERVICES=off` };
-  const info = kind.fromEnv(env) ?? kind.fromEnv(readEnvFile(servicesDir(env), kind.envFile) ?? {});
+  const file = readEnvFile(servicesDir(env), kind.envFile);
+  const info = kind.fromEnv(env) ?? kind.fromEnv(file ?? {});
   if (info === undefined) {
-    return { available: false, reason: `${kind.title}: not started (no variables, no .services/${kind.envFile}; run bash scripts/services/${kind.script} start)` };
+    const found = file === undefined ? `no variables, no .services/${kind.envFile}` : `.services/${kind.envFile} lacks variables`;
+    return { available: false, reason: `${kind.title}: not started (${found}; run bash scripts/services/${kind.script} start)` };
   }
   for (const address of kind.addresses(info)) {
     if (!(await canConnect(address))) {
