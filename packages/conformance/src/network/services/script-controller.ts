@@ -30,7 +30,7 @@ export function scriptController(options: ScriptControllerOptions): ServiceContr
   const controller: ServiceController = {
     processes,
     server: options.server,
-    kill: (process = options.server) => killFromPidFile(pidFileOf(process)),
+    kill: async (process = options.server) => killFromPidFile(pidFileOf(process)),
     stop: async (process) => {
       pidFileOf(process);
       await runScript(options.script, ['stop', process], env);
