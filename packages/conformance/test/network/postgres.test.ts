@@ -8,6 +8,10 @@ import { FaultProxy, lookupPrivateService, lookupService, postgresFraming, useSe
 import type { PostgresService, PrivateService } from '../../src/network/index.js';
 
 const shared = await lookupService('postgres');
+// The private pair is created while the shared pair's tests run.
+const starter = lookupPrivateService('postgres');
+const privatePair = starter.available ? starter.info() : undefined;
+privatePair?.catch(() => undefined); // awaited (and reported) by its tests' beforeAll
 const clients: pg.Client[] = [];
 
 /** A connected client to `url`, or to the proxy in front of it; errors after the test are ignored. */
@@ -111,11 +115,10 @@ describe('through the fault proxy (the shared pair)', () => {
 });
 
 describe('the controller (a private pair: it kills and stops servers)', () => {
-  const starter = lookupPrivateService('postgres');
   let pair: PrivateService<PostgresService> | undefined;
 
   beforeAll(async () => {
-    if (starter.available) pair = await starter.info();
+    pair = await privatePair;
   }, 120_000);
   afterAll(async () => pair?.close(), 60_000);
 

@@ -7,6 +7,10 @@ import { FaultProxy, httpFraming, lookupPrivateService, lookupService, useServic
 import type { PrivateService, S3Service } from '../../src/network/index.js';
 
 const shared = await lookupService('s3');
+// The private RGW takes seconds to create: started now, while the shared RGW's tests run.
+const starter = lookupPrivateService('s3');
+const privateRgw = starter.available ? starter.info() : undefined;
+privateRgw?.catch(() => undefined); // awaited (and reported) by its tests' beforeAll
 
 /** A client of `info`'s endpoint, or of the proxy in front of it: one attempt, requests time out (and throw). */
 function s3(info: S3Service, proxy?: FaultProxy, requestTimeout = 3000): S3Client {
@@ -89,14 +93,13 @@ describe('through the fault proxy (the shared RGW)', () => {
 });
 
 describe('the controller (a private RGW: it kills daemons)', () => {
-  const starter = lookupPrivateService('s3');
   let rgw: PrivateService<S3Service> | undefined;
   let proxy: FaultProxy | undefined;
   const bucket = uniqueBucket('killed');
 
   beforeAll(async () => {
-    if (!starter.available) return;
-    rgw = await starter.info();
+    rgw = await privateRgw;
+    if (rgw === undefined) return;
     proxy = await FaultProxy.start({ target: { port: Number(new URL(rgw.info.endpoint).port) }, framing: httpFraming });
     // The first PUT creates the data pools (seconds): not inside a timed request.
     const client = s3(rgw.info, undefined, 60_000);
