@@ -11,6 +11,8 @@
 #   ceph-rgw.sh smoke                    conditional PUT check: If-None-Match: * on an existing key gives 412
 #   ceph-rgw.sh reset                    stop and delete the state
 #
+# Ports: the first free ones from ROTORTREE_CEPH_MON_PORT (16789) and ROTORTREE_RGW_PORT (17480),
+# chosen at creation and kept; state in ROTORTREE_SERVICES_DIR (default .services of the checkout).
 # The daemons run as the user rotortree-ceph (created if missing) when we are root, else as us.
 # No authentication inside the cluster (loopback only); S3 requests are signed with the fixed
 # keys below.
@@ -116,12 +118,14 @@ EOF
 pidfile() { case $1 in mon) echo "$STATE/run/mon.a.pid" ;; osd) echo "$STATE/run/osd.$OSD_ID.pid" ;; rgw) echo "$STATE/run/client.rgw.pid" ;; esac; }
 running() { local pid; pid=$(head -n 1 "$(pidfile "$1")" 2>/dev/null | tr -dc 0-9); [ -n "$pid" ] && alive "$pid"; }
 
+# Each creation step leaves a marker once it succeeded: an interrupted one is redone.
 create_mon() {
-  [ -f "$STATE/mon/mon.a/kv_backend" ] && return 0
+  [ -f "$STATE/mon/mon.a/rotortree-created" ] && return 0
   rm -rf "$STATE/mon/mon.a"
   as_ceph ceph-authtool --create-keyring "$STATE/mon.keyring" --gen-key -n mon. --cap mon 'allow *' >/dev/null
   as_ceph monmaptool --create --clobber --fsid "$(cat "$STATE/fsid")" --addv a "[v2:127.0.0.1:$MON_PORT]" "$STATE/monmap" >/dev/null
   as_ceph ceph-mon -c "$CONF" --mkfs -i a --monmap "$STATE/monmap" --keyring "$STATE/mon.keyring"
+  as_ceph touch "$STATE/mon/mon.a/rotortree-created"
 }
 
 start_mon() {
@@ -131,15 +135,18 @@ start_mon() {
 }
 
 create_osd() {
-  [ -f "$STATE/osd/osd.$OSD_ID/ready" ] && return 0
+  [ -f "$STATE/osd/osd.$OSD_ID/rotortree-created" ] && return 0
   local uuid id
   rm -rf "$STATE/osd/osd.$OSD_ID" "$STATE/osd.$OSD_ID.block"
-  uuid=$(cat /proc/sys/kernel/random/uuid)
+  # The same uuid on a retry: `osd new` then gives back the same id.
+  [ -f "$STATE/osd.uuid" ] || as_ceph sh -c "cat /proc/sys/kernel/random/uuid > '$STATE/osd.uuid'"
+  uuid=$(cat "$STATE/osd.uuid")
   id=$(ceph_cli osd new "$uuid")
   [ "$id" = "$OSD_ID" ] || die "ceph osd new gave id $id, expected $OSD_ID (reset the state: ceph-rgw.sh reset)"
   as_ceph mkdir -p "$STATE/osd/osd.$OSD_ID"
   as_ceph ceph-osd -c "$CONF" -i "$OSD_ID" --mkfs --osd-uuid "$uuid" >/dev/null 2>"$STATE/log/osd-mkfs.log" ||
     die "ceph-osd --mkfs failed (see $STATE/log/osd-mkfs.log)"
+  as_ceph touch "$STATE/osd/osd.$OSD_ID/rotortree-created"
 }
 
 # Booted and active, asked on its admin socket: the mon's "1 up" is stale after a kill -9 (with
@@ -187,7 +194,6 @@ cmd_start() {
   if [ -z "$only" ] || [ "$only" = osd ]; then
     create_osd
     start_osd
-    as_ceph touch "$STATE/osd/osd.$OSD_ID/ready"
     log "ceph osd.$OSD_ID: up at $(since "$t0") s"
   fi
   if [ -z "$only" ] || [ "$only" = rgw ]; then
@@ -252,5 +258,5 @@ case ${1:-} in
   env) cmd_env ;;
   smoke) cmd_smoke ;;
   reset) cmd_reset ;;
-  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

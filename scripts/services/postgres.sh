@@ -9,6 +9,8 @@
 #   postgres.sh env                            the env file the tests read
 #   postgres.sh reset                          stop and delete the data
 #
+# Ports: the first two free ones from ROTORTREE_PG_PORT (15432), chosen at creation and kept;
+# state in ROTORTREE_SERVICES_DIR (default .services of the checkout).
 # The servers run as the `postgres` user when we are root (PostgreSQL refuses root), else as us.
 # Settings: fsync, synchronous_commit and full_page_writes on; synchronous_standby_names =
 # 'FIRST 1 (standby1)' (a commit on the primary waits for the standby's flush); hot standby.
@@ -212,5 +214,5 @@ case ${1:-} in
   status) cmd_status ;;
   env) cmd_env ;;
   reset) cmd_reset ;;
-  *) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
+  *) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 2 ;;
 esac

@@ -20,9 +20,6 @@ function s3(info: S3Service, proxy?: FaultProxy, requestTimeout = 3000): S3Clien
     credentials: { accessKeyId: info.accessKeyId, secretAccessKey: info.secretAccessKey },
     forcePathStyle: true,
     maxAttempts: 1,
-    // Checksums in trailers (the SDK's default since 3.729) are newer than this RGW.
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
     requestHandler: { requestTimeout, connectionTimeout: 3000, throwOnRequestTimeout: true },
   });
 }
