@@ -75,15 +75,15 @@ alive() {
   [ -n "$state" ] && [ "$state" != Z ]
 }
 
-# Stops the process whose PID is in file $1: SIGTERM, up to $2 seconds, then SIGKILL. Never
-# by name: only the PID this checkout's server wrote.
+# Stops the process whose PID is in file $1: signal $3 (TERM by default; KILL: a crash), up to
+# $2 seconds, then SIGKILL. Never by name: only the PID this checkout's server wrote.
 stop_pidfile() {
-  local file=$1 wait=${2:-20} pid i
+  local file=$1 wait=${2:-20} signal=${3:-TERM} pid i
   [ -f "$file" ] || return 0
   pid=$(head -n 1 "$file" | tr -dc 0-9)
   [ -n "$pid" ] || return 0
   if alive "$pid"; then
-    kill -TERM "$pid" 2>/dev/null || true
+    kill "-$signal" "$pid" 2>/dev/null || true
     for ((i = 0; i < wait * 10; i++)); do alive "$pid" || break; sleep 0.1; done
     if alive "$pid"; then log "pid $pid did not stop in ${wait}s: SIGKILL"; kill -KILL "$pid" 2>/dev/null || true; fi
     for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done

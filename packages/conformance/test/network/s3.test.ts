@@ -124,7 +124,7 @@ describe('the controller (a private RGW: it kills daemons)', () => {
   it('kill -9 of the OSD: a PUT hangs until the client gives up (ETIMEDOUT); after start() the objects are there', async (ctx) => {
     useService(starter, ctx);
     const { info, controller } = rgw!;
-    const client = s3(info, undefined, 2000);
+    const client = s3(info, undefined, 1000);
     await client.send(new PutObjectCommand({ Bucket: bucket, Key: 'before-osd-kill', Body: 'kept' }));
     await controller.kill('osd');
     expect(await failure(client.send(new PutObjectCommand({ Bucket: bucket, Key: 'osd-down', Body: 'x' })))).toBe('ETIMEDOUT');
