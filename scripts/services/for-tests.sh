@@ -36,7 +36,8 @@ test_services_start() {
 }
 
 test_services_await() {
-  local name
+  local name t0
+  t0=$(date +%s.%N)
   for name in "${!TEST_SERVICE_JOBS[@]}"; do
     if wait "${TEST_SERVICE_JOBS[$name]}"; then
       echo "services: $name $(tail -n 1 ".services/$name.start.log") (log: .services/$name.start.log)"
@@ -50,6 +51,7 @@ test_services_await() {
     fi
     unset "TEST_SERVICE_JOBS[$name]"
   done
+  [ -z "${TEST_SERVICES_T0:-}" ] || echo "services: the tests waited $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s for them"
 }
 
 test_services_stop() {
