@@ -1,0 +1,57 @@
+/**
+ * What a writer's session sets, and what it checks of the server before it writes anything:
+ * durability is checked, not assumed (`UNSAFE_SERVER`).
+ *
+ * - `fsync` and `full_page_writes` must be on: without them a crash of the server's machine can
+ *   lose or tear committed data, whatever the commit said.
+ * - `synchronous_commit` is set for the session to the level asked for (default `on`), whatever the
+ *   server's default is (PostgreSQL lets each session raise it), then read back: a connection
+ *   pooler that drops session settings shows here.
+ * - The server must be a primary (a standby cannot take writes) of version 11 or later.
+ * - With `requireSynchronousStandby`, `synchronous_standby_names` must name a standby.
+ * @module
+ */
+import { RotorTreeError } from '@rotortree/core';
+import type { Session } from './session.js';
+
+/** `synchronous_commit` levels that wait at least for the local flush. */
+export const SYNCHRONOUS_COMMIT_LEVELS = ['local', 'remote_write', 'on', 'remote_apply'] as const;
+export type SynchronousCommit = (typeof SYNCHRONOUS_COMMIT_LEVELS)[number];
+
+/** Who the session is on the server (to find it again, e.g. to end it at a takeover). */
+export interface BackendIdentity {
+  readonly pid: number;
+  /** `backend_start` as text: with `pid`, names one session for good. */
+  readonly since: string;
+}
+
+export interface ServerRequirements {
+  readonly synchronousCommit: SynchronousCommit;
+  readonly requireSynchronousStandby: boolean;
+}
+
+/** Applies the session settings and checks the server; returns the session's identity. */
+export async function prepareSession(session: Session, needs: ServerRequirements, location: string): Promise<BackendIdentity> {
+  const results = await session.script(`
+    SET client_min_messages = warning;
+    SET synchronous_commit = '${needs.synchronousCommit}';
+    SELECT current_setting('fsync'), current_setting('full_page_writes'), current_setting('synchronous_commit'),
+      current_setting('synchronous_standby_names'), current_setting('server_version_num'), pg_is_in_recovery(),
+      pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())::text`);
+  const row = results[results.length - 1]?.rows[0] ?? [];
+  const [fsync, fullPageWrites, synchronousCommit, standbyNames, version, inRecovery, pid, since] = row as (string | null)[];
+  const refuse = (why: string): never => {
+    throw new RotorTreeError('UNSAFE_SERVER', `${location}: ${why}`, { file: location });
+  };
+  if (Number(version) < 110000) refuse(`PostgreSQL ${String(version)} is older than 11`);
+  if (inRecovery === 't') refuse('the server is a standby (read-only): connect to the primary');
+  if (fsync !== 'on') refuse(`fsync is ${String(fsync)}: committed data may be lost in a crash`);
+  if (fullPageWrites !== 'on') refuse(`full_page_writes is ${String(fullPageWrites)}: committed data may be torn in a crash`);
+  if (synchronousCommit !== needs.synchronousCommit) {
+    refuse(`synchronous_commit is ${String(synchronousCommit)} after setting it to ${needs.synchronousCommit} (a connection pooler in transaction mode?)`);
+  }
+  if (needs.requireSynchronousStandby && (standbyNames ?? '').trim() === '') {
+    refuse('synchronous_standby_names is empty: no synchronous standby (requireSynchronousStandby)');
+  }
+  return { pid: Number(pid), since: String(since) };
+}
