@@ -61,6 +61,21 @@ export async function outcome(p: Promise<unknown> | (() => unknown)): Promise<Er
   }
 }
 
+/**
+ * Like {@link outcome}, but through the engine's poisoning: the engine rejects a failed flush with
+ * `POISONED` whose `cause` is the WAL's error; this gives the deepest code in the cause chain.
+ */
+export async function rootCause(p: Promise<unknown> | (() => unknown)): Promise<ErrorCode | string> {
+  try {
+    await (typeof p === 'function' ? p() : p);
+    return 'resolved';
+  } catch (err) {
+    let code: string = err instanceof Error ? err.name : String(err);
+    for (let e: unknown = err; e instanceof Error; e = e.cause) if (isRotorTreeError(e)) code = e.code;
+    return code;
+  }
+}
+
 /** The error `p` rejects with (fails when it resolves). */
 export async function errorOf(p: Promise<unknown>): Promise<Error & { code?: string; file?: string; seq?: number }> {
   try {
