@@ -24,7 +24,7 @@ const STATEMENT_ROWS = 16;
 const STATEMENT_BYTES = 16 << 20;
 
 /** One table row of a flush. */
-interface PartRow {
+export interface PartRow {
   readonly firstSeq: number;
   readonly lastSeq: number;
   readonly part: number;
@@ -115,7 +115,7 @@ function insertStatement(tables: Tables, rows: number): string {
 }
 
 /** Each key's body cut into parts of at most PART_BYTES (every part but the last exactly that). */
-function partsOf(keys: readonly RowKey[]): PartRow[] {
+export function partsOf(keys: readonly RowKey[]): PartRow[] {
   const rows: PartRow[] = [];
   for (const { firstSeq, lastSeq, body } of keys) {
     for (let part = 0, at = 0; at < body.length; part++, at += PART_BYTES) {
