@@ -56,7 +56,12 @@ export interface PostgresWalOptions {
    * synchronous standby is bounded by the client alone (the server does not time that wait out).
    */
   readonly timeoutMs?: number;
-  /** How long a write or an open waits for the tree row's lock (the server's `lock_timeout`), in ms. Default 2,000. */
+  /**
+   * How long a write or an open waits for the tree row's lock (the server's `lock_timeout`), and how
+   * long an open without takeover waits for the session of the writer holding the tree to end
+   * before it fails with `FILE_LOCKED` (a writer killed a moment ago leaves a session the server
+   * ends once it notices), in ms. Default 2,000.
+   */
   readonly lockTimeoutMs?: number;
 }
 

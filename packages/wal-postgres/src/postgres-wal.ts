@@ -67,6 +67,7 @@ class PostgresWal extends WalBase implements Wal {
       lockKey: `rotortree ${options.schema}.${options.tree}`,
       takeover: options.takeover,
       timeoutMs: options.timeoutMs,
+      liveWaitMs: options.lockTimeoutMs,
       holder: `${hostname()} pid ${process.pid}`,
       me,
       location: this.location,

@@ -17,6 +17,7 @@
  * again until its time is up.
  * @module
  */
+import { setTimeout as sleep } from 'node:timers/promises';
 import { RotorTreeError } from '@rotortree/core';
 import type { StoredLog } from '@rotortree/core/backend';
 import { isTreeId } from '@rotortree/core/backend';
@@ -39,6 +40,11 @@ export interface ClaimRequest {
   readonly takeover: boolean;
   /** How long a takeover keeps trying to get the row. */
   readonly timeoutMs: number;
+  /**
+   * How long an open without takeover waits for a writer's session that holds the tree to end
+   * (a writer killed a moment ago leaves a session the server ends once it notices).
+   */
+  readonly liveWaitMs: number;
   /** A description of this writer (host, process). */
   readonly holder: string;
   readonly me: BackendIdentity;
@@ -47,14 +53,25 @@ export interface ClaimRequest {
 
 const LOCK_NOT_AVAILABLE = '55P03';
 
+/** The current writer's session is alive (thrown by an attempt without takeover). */
+class HolderAlive extends Error {}
+
 /** Takes the writership of `request.tree` (see the module comment). */
 export async function claimTree(session: Session, tables: Tables, request: ClaimRequest): Promise<Claim> {
-  const deadline = Date.now() + request.timeoutMs;
+  const started = Date.now();
+  const deadline = started + request.timeoutMs;
   for (;;) {
     try {
       return await attempt(session, tables, request);
     } catch (err) {
       await session.query('ROLLBACK').catch(() => undefined);
+      if (err instanceof HolderAlive) {
+        if (Date.now() - started >= request.liveWaitMs) {
+          throw new RotorTreeError('FILE_LOCKED', `${request.location}: another writer holds the tree (its session is alive)`, { file: request.location });
+        }
+        await sleep(50);
+        continue;
+      }
       if ((err as { code?: string }).code !== LOCK_NOT_AVAILABLE) throw err;
       if (!request.takeover) {
         throw new RotorTreeError('FILE_LOCKED', `${request.location}: a writer is writing the tree (its row stayed locked)`, { file: request.location, cause: err });
@@ -81,9 +98,7 @@ async function attempt(session: Session, tables: Tables, request: ClaimRequest):
     [tree, lockKey],
   );
   const [, n, maxDepth, hasherId, treeId, baseSeq, free, orphans] = found.rows[0] as (string | null)[];
-  if (free !== 't' && !request.takeover) {
-    throw new RotorTreeError('FILE_LOCKED', `${location}: another writer holds the tree (its session is alive)`, { file: location });
-  }
+  if (free !== 't' && !request.takeover) throw new HolderAlive();
   if (orphans === 't') {
     throw new RotorTreeError('CORRUPTION', `${location}: the tree row has no log, but ${tables.records} holds rows of the tree`, { file: location });
   }
@@ -122,7 +137,7 @@ async function endHolder(session: Session, tables: Tables, request: ClaimRequest
   } catch {
     // Not allowed (another role without pg_signal_backend): outwait it instead.
   }
-  await new Promise((resolve) => setTimeout(resolve, 50));
+  await sleep(50);
 }
 
 /** The tree's epoch now (read on a session of its own), or `undefined` when it cannot be read. */
