@@ -4,7 +4,7 @@
  *   section runs unless `BENCH_LARGE=0`.
  * - `BENCH_QUICK=1`: small sizes (a smoke run of under a minute; no large-tree section).
  * - `BENCH_LARGE=1`: the large-tree section (100M leaves; ~7.5 GB of disk) without `--report` too.
- * - `BENCH_ONLY=tree,durability`: run only these sections (hash, tree, durability, checkpoint, large).
+ * - `BENCH_ONLY=tree,durability`: run only these sections (hash, tree, durability, checkpoint, postgres, large).
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -13,6 +13,7 @@ import { checkpointBench } from './checkpoint-bench.js';
 import { durabilityBench } from './durability-bench.js';
 import { hashBench } from './hash-bench.js';
 import { largeBench } from './large-bench.js';
+import { postgresBench } from './postgres-bench.js';
 import type { RunInfo } from './report.js';
 import { machineLine, writeReport } from './report.js';
 import type { BenchContext } from './results.js';
@@ -38,6 +39,7 @@ if (runs('hash')) await hashBench(ctx);
 if (runs('tree')) treeBench(ctx);
 if (runs('durability')) await durabilityBench(ctx);
 if (runs('checkpoint')) await checkpointBench(ctx);
+if (runs('postgres')) await postgresBench(ctx);
 if (runs('large') && large) {
   try {
     await largeBench(ctx);

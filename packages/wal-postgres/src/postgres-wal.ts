@@ -41,6 +41,8 @@ class PostgresWal extends WalBase implements Wal {
   /** The epoch this writer holds: every write is fenced by it. */
   #epoch = 0;
   #baseSeq = 0;
+  /** The `last_seq` of the log's last row at open. */
+  #tail: number | undefined;
   #checksum: RowChecksum | undefined;
   #writer: FlushWriter | undefined;
   readonly #buffer = new RowBuffer();
@@ -60,8 +62,8 @@ class PostgresWal extends WalBase implements Wal {
     const options = this.#options;
     const session = await Session.connect(options.client, this.#settings);
     this.#session = session;
-    const me = await prepareSession(session, options, this.location);
-    await ensureSchema(session, this.#tables);
+    const { me, schemaVersion } = await prepareSession(session, options, this.#tables.meta, this.location);
+    await ensureSchema(session, this.#tables, schemaVersion);
     const claim = await claimTree(session, this.#tables, {
       tree: options.tree,
       lockKey: `rotortree ${options.schema}.${options.tree}`,
@@ -73,6 +75,7 @@ class PostgresWal extends WalBase implements Wal {
       location: this.location,
     });
     this.#epoch = claim.epoch;
+    this.#tail = claim.tail;
     if (claim.stored !== undefined) {
       this.#baseSeq = claim.stored.baseSeq;
       this.#useTree(claim.stored.treeId);
@@ -99,9 +102,7 @@ class PostgresWal extends WalBase implements Wal {
 
   protected async _recover(replay: LogReplay): Promise<WalRecovery> {
     const { afterSeq, visit, visitRun } = replay;
-    const session = this.#session!;
-    const { rows } = await session.query(`SELECT last_seq FROM ${this.#tables.records} WHERE tree = $1 ORDER BY first_seq DESC, part DESC LIMIT 1`, [this.#options.tree]);
-    const tail = rows.length === 0 ? this.#baseSeq : Number(rows[0]![0]);
+    const tail = this.#tail ?? this.#baseSeq;
     let reached: number;
     if (visitRun !== undefined) {
       reached = await this.#readLog(afterSeq, (first, records, leaves) => visitRun(first, records, leaves));

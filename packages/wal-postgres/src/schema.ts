@@ -32,32 +32,21 @@ export function tablesIn(schema: string): Tables {
   return { schema, meta: `${s}.meta`, trees: `${s}.trees`, records: `${s}.records` };
 }
 
-const UNDEFINED_TABLE = '42P01';
-const INVALID_SCHEMA = '3F000';
-
-/** Checks the schema's version, creating the schema and tables first if they are missing. */
-export async function ensureSchema(session: Session, tables: Tables): Promise<void> {
-  let version = await readVersion(session, tables);
+/**
+ * Checks the tables' version (`found`: as read by the session's preparation, `undefined` when
+ * the tables are missing), creating the schema and the tables first when they are missing.
+ */
+export async function ensureSchema(session: Session, tables: Tables, found: number | undefined): Promise<void> {
+  let version = found;
   if (version === undefined) {
     await createSchema(session, tables);
-    version = await readVersion(session, tables);
+    const { rows } = await session.query(`SELECT value FROM ${tables.meta} WHERE key = 'schema_version'`);
+    version = Number(rows[0]?.[0]);
   }
   if (version !== SCHEMA_VERSION) {
     throw new RotorTreeError('CONFIG_MISMATCH', `the tables in schema "${tables.schema}" have version ${String(version)}; this build reads ${SCHEMA_VERSION}`, {
       file: tables.meta,
     });
-  }
-}
-
-async function readVersion(session: Session, tables: Tables): Promise<number | undefined> {
-  try {
-    const { rows } = await session.query(`SELECT value FROM ${tables.meta} WHERE key = 'schema_version'`);
-    const value = rows[0]?.[0];
-    return value === undefined ? Number.NaN : Number(value);
-  } catch (err) {
-    const code = (err as { code?: string }).code;
-    if (code === UNDEFINED_TABLE || code === INVALID_SCHEMA) return undefined;
-    throw err;
   }
 }
 

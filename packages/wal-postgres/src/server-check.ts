@@ -12,7 +12,7 @@
  * @module
  */
 import { RotorTreeError } from '@rotortree/core';
-import type { Session } from './session.js';
+import type { Rows, Session } from './session.js';
 
 /** `synchronous_commit` levels that wait at least for the local flush. */
 export const SYNCHRONOUS_COMMIT_LEVELS = ['local', 'remote_write', 'on', 'remote_apply'] as const;
@@ -30,14 +30,38 @@ export interface ServerRequirements {
   readonly requireSynchronousStandby: boolean;
 }
 
-/** Applies the session settings and checks the server; returns the session's identity. */
-export async function prepareSession(session: Session, needs: ServerRequirements, location: string): Promise<BackendIdentity> {
-  const results = await session.script(`
+/** What {@link prepareSession} learned. */
+export interface PreparedSession {
+  readonly me: BackendIdentity;
+  /** The tables' schema version, or `undefined` when they do not exist yet. */
+  readonly schemaVersion: number | undefined;
+}
+
+const UNDEFINED_TABLE = '42P01';
+const INVALID_SCHEMA = '3F000';
+
+/**
+ * Applies the session settings, checks the server, and reads the tables' version, in one round
+ * trip (a second one when the tables do not exist: the failed read rolls the settings back).
+ */
+export async function prepareSession(session: Session, needs: ServerRequirements, metaTable: string, location: string): Promise<PreparedSession> {
+  const settings = `
     SET client_min_messages = warning;
     SET synchronous_commit = '${needs.synchronousCommit}';
     SELECT current_setting('fsync'), current_setting('full_page_writes'), current_setting('synchronous_commit'),
       current_setting('synchronous_standby_names'), current_setting('server_version_num'), pg_is_in_recovery(),
-      pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())::text`);
+      pg_backend_pid(), (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())::text`;
+  let results: Rows[];
+  let schemaVersion: number | undefined;
+  try {
+    results = await session.script(`${settings}, (SELECT value FROM ${metaTable} WHERE key = 'schema_version')`);
+    const version = results[results.length - 1]?.rows[0]?.[8];
+    schemaVersion = version === null || version === undefined ? Number.NaN : Number(version);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code !== UNDEFINED_TABLE && code !== INVALID_SCHEMA) throw err;
+    results = await session.script(settings);
+  }
   const row = results[results.length - 1]?.rows[0] ?? [];
   const [fsync, fullPageWrites, synchronousCommit, standbyNames, version, inRecovery, pid, since] = row as (string | null)[];
   const refuse = (why: string): never => {
@@ -53,5 +77,5 @@ export async function prepareSession(session: Session, needs: ServerRequirements
   if (needs.requireSynchronousStandby && (standbyNames ?? '').trim() === '') {
     refuse('synchronous_standby_names is empty: no synchronous standby (requireSynchronousStandby)');
   }
-  return { pid: Number(pid), since: String(since) };
+  return { me: { pid: Number(pid), since: String(since) }, schemaVersion };
 }

@@ -2,10 +2,12 @@
  * Who may write a tree: the writer whose epoch the tree row holds. Every write checks it in the
  * same statement (see flush-writer.ts), so a writer that lost the writership can never land a row.
  *
- * Taking the writership (the WAL's open), in one transaction on the tree row:
- * 1. lock the row (creating it, epoch 0, if the name is new);
+ * Taking the writership (the WAL's open) is one statement on the tree row, in its own commit:
+ * 1. lock the row (creating it, epoch 1, if the name is new);
  * 2. unless taking over: is the current writer alive? A writer holds, for as long as its session
- *    lives, a session advisory lock keyed by the tree and its epoch; if it is held, `FILE_LOCKED`;
+ *    lives, a session advisory lock keyed by the tree and its epoch; if it is held, `FILE_LOCKED`
+ *    (after waiting a little for a writer killed a moment ago, whose session the server ends once
+ *    it notices);
  * 3. raise the epoch, record who holds it, and take the advisory lock of the new epoch.
  * The advisory lock is keyed by the epoch too, so a takeover needs nothing from the old writer's
  * session: its lock names an epoch that is no longer the tree's, and its next write is refused.
@@ -31,6 +33,8 @@ export interface Claim {
   readonly epoch: number;
   /** What the tree row says about the log, or `undefined` when the tree has no log yet. */
   readonly stored: StoredLog | undefined;
+  /** The `last_seq` of the log's last row, or `undefined` without rows. */
+  readonly tail: number | undefined;
 }
 
 export interface ClaimRequest {
@@ -64,7 +68,6 @@ export async function claimTree(session: Session, tables: Tables, request: Claim
     try {
       return await attempt(session, tables, request);
     } catch (err) {
-      await session.query('ROLLBACK').catch(() => undefined);
       if (err instanceof HolderAlive) {
         if (Date.now() - started >= request.liveWaitMs) {
           throw new RotorTreeError('FILE_LOCKED', `${request.location}: another writer holds the tree (its session is alive)`, { file: request.location });
@@ -86,32 +89,30 @@ export async function claimTree(session: Session, tables: Tables, request: Claim
 
 async function attempt(session: Session, tables: Tables, request: ClaimRequest): Promise<Claim> {
   const { tree, lockKey, location } = request;
-  await session.query('BEGIN');
-  const found = await session.query(
-    `WITH t AS (
-       INSERT INTO ${tables.trees} AS tr (name, epoch) VALUES ($1, 0)
-       ON CONFLICT (name) DO UPDATE SET epoch = tr.epoch RETURNING *)
-     SELECT epoch, n, max_depth, hasher_id, tree_id, base_seq,
-       CASE WHEN pg_try_advisory_lock(hashtextextended($2, epoch)) THEN pg_advisory_unlock(hashtextextended($2, epoch)) ELSE false END,
-       tree_id IS NULL AND EXISTS (SELECT 1 FROM ${tables.records} WHERE tree = $1)
-     FROM t`,
-    [tree, lockKey],
+  // One statement: ON CONFLICT DO UPDATE locks the row before it evaluates its WHERE, so the
+  // liveness check and the raise of the epoch happen under the row lock, and commit together.
+  const { rows } = await session.query(
+    `INSERT INTO ${tables.trees} AS tr (name, epoch, holder, holder_pid, holder_since) VALUES ($1, 1, $3, $4, $5::timestamptz)
+     ON CONFLICT (name) DO UPDATE SET epoch = tr.epoch + 1, holder = $3, holder_pid = $4, holder_since = $5::timestamptz
+       WHERE $6::boolean OR CASE WHEN pg_try_advisory_lock(hashtextextended($2, tr.epoch))
+                                 THEN pg_advisory_unlock(hashtextextended($2, tr.epoch)) ELSE false END
+     RETURNING epoch, n, max_depth, hasher_id, tree_id, base_seq,
+       pg_try_advisory_lock(hashtextextended($2, epoch)),
+       tree_id IS NULL AND EXISTS (SELECT 1 FROM ${tables.records} WHERE tree = $1),
+       (SELECT last_seq FROM ${tables.records} WHERE tree = $1 ORDER BY first_seq DESC, part DESC LIMIT 1)`,
+    [tree, lockKey, request.holder, request.me.pid, request.me.since, request.takeover],
   );
-  const [, n, maxDepth, hasherId, treeId, baseSeq, free, orphans] = found.rows[0] as (string | null)[];
-  if (free !== 't' && !request.takeover) throw new HolderAlive();
+  if (rows.length === 0) throw new HolderAlive();
+  const [epoch, n, maxDepth, hasherId, treeId, baseSeq, locked, orphans, tail] = rows[0] as (string | null)[];
+  if (locked !== 't') throw new RotorTreeError('FILE_LOCKED', `${location}: the lock of epoch ${String(epoch)} is held by another session`, { file: location });
   if (orphans === 't') {
     throw new RotorTreeError('CORRUPTION', `${location}: the tree row has no log, but ${tables.records} holds rows of the tree`, { file: location });
   }
-  const taken = await session.query(
-    `UPDATE ${tables.trees} SET epoch = epoch + 1, holder = $3, holder_pid = $4, holder_since = $5::timestamptz
-     WHERE name = $1 RETURNING epoch, pg_try_advisory_lock(hashtextextended($2, epoch))`,
-    [tree, lockKey, request.holder, request.me.pid, request.me.since],
-  );
-  const [epoch, locked] = taken.rows[0] as string[];
-  if (locked !== 't') throw new RotorTreeError('FILE_LOCKED', `${location}: the lock of epoch ${String(epoch)} is held by another session`, { file: location });
-  const commit = await session.query('COMMIT');
-  if (commit.command !== 'COMMIT') throw new RotorTreeError('IO', `${location}: taking the writership was rolled back`, { file: location });
-  return { epoch: Number(epoch), stored: treeId === null ? undefined : storedLog(location, { n, maxDepth, hasherId, treeId, baseSeq }) };
+  return {
+    epoch: Number(epoch),
+    stored: treeId === null ? undefined : storedLog(location, { n, maxDepth, hasherId, treeId, baseSeq }),
+    tail: tail === null || tail === undefined ? undefined : Number(tail),
+  };
 }
 
 /** The tree row's description of the log; a malformed one is `CORRUPTION`. */
