@@ -5,6 +5,5 @@
  * @module
  */
 export { postgresWal } from './postgres-wal.js';
-export type { PostgresConnectionConfig, PostgresWalOptions } from './options.js';
-export type { SynchronousCommit } from './server-check.js';
+export type { PostgresConnectionConfig, PostgresWalOptions, SynchronousCommit } from './options.js';
 export { SCHEMA_VERSION } from './schema.js';

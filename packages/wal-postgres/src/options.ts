@@ -2,9 +2,6 @@
  * The options of `postgresWal`, checked once.
  * @module
  */
-import { SYNCHRONOUS_COMMIT_LEVELS } from './server-check.js';
-import type { SynchronousCommit } from './server-check.js';
-import type { ClientOptions } from './session.js';
 
 /**
  * A `pg` client configuration (host, port, user, password, database, ssl, ...): passed to
@@ -21,6 +18,14 @@ export interface PostgresConnectionConfig {
   readonly application_name?: string;
   readonly [option: string]: unknown;
 }
+
+/** `synchronous_commit` levels that wait at least for the local flush (`off` is never used). */
+export const SYNCHRONOUS_COMMIT_LEVELS = ['local', 'remote_write', 'on', 'remote_apply'] as const;
+/** What a commit of the WAL waits for (see {@link PostgresWalOptions.synchronousCommit}). */
+export type SynchronousCommit = (typeof SYNCHRONOUS_COMMIT_LEVELS)[number];
+
+/** The client configuration the WAL's sessions are opened with (passed to `pg` as it is). */
+export type ClientOptions = Readonly<Record<string, unknown>>;
 
 /** Options of {@link postgresWal}. */
 export interface PostgresWalOptions {
@@ -118,13 +123,13 @@ export function resolveOptions(options: PostgresWalOptions): ResolvedOptions {
 
 /** `host:port/database` of a connection, for messages (never the password). */
 export function describeServer(client: ClientOptions): string {
-  if (typeof client.connectionString === 'string') {
+  if (typeof client['connectionString'] === 'string') {
     try {
-      const url = new URL(client.connectionString);
+      const url = new URL(client['connectionString']);
       return `${url.hostname}:${url.port || '5432'}${url.pathname}`;
     } catch {
       return 'postgresql';
     }
   }
-  return `${String(client.host ?? 'localhost')}:${String(client.port ?? 5432)}/${String(client.database ?? client.user ?? '')}`;
+  return `${String(client['host'] ?? 'localhost')}:${String(client['port'] ?? 5432)}/${String(client['database'] ?? client['user'] ?? '')}`;
 }

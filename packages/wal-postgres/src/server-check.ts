@@ -12,11 +12,9 @@
  * @module
  */
 import { RotorTreeError } from '@rotortree/core';
+import type { SynchronousCommit } from './options.js';
 import type { Rows, Session } from './session.js';
 
-/** `synchronous_commit` levels that wait at least for the local flush. */
-export const SYNCHRONOUS_COMMIT_LEVELS = ['local', 'remote_write', 'on', 'remote_apply'] as const;
-export type SynchronousCommit = (typeof SYNCHRONOUS_COMMIT_LEVELS)[number];
 
 /** Who the session is on the server (to find it again, e.g. to end it at a takeover). */
 export interface BackendIdentity {

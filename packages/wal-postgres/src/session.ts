@@ -13,6 +13,7 @@
 import { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import pg from 'pg';
+import type { ClientOptions } from './options.js';
 
 /** The settings a session is opened with. */
 export interface SessionSettings {
@@ -61,8 +62,6 @@ export interface Exchange {
   onProgress: (() => void) | undefined;
 }
 
-/** Options passed to `pg` as they are (the connection part of `postgresWal`'s options). */
-export type ClientOptions = pg.ClientConfig & Record<string, unknown>;
 
 const TEXT_PARSERS = { getTypeParser: () => (value: string) => value };
 
@@ -88,10 +87,11 @@ export class Session {
   /** Connects (bounded by `settings.timeoutMs`) with the session settings applied at startup. */
   static async connect(options: ClientOptions, settings: SessionSettings): Promise<Session> {
     let socket: Duplex | undefined;
-    const userStream = options.stream;
+    const config = options as pg.ClientConfig;
+    const userStream = config.stream;
     const client = new pg.Client({
       application_name: settings.applicationName,
-      ...options,
+      ...config,
       statement_timeout: settings.timeoutMs,
       lock_timeout: settings.lockTimeoutMs,
       // A session of ours left in a transaction (its client cut off) gives up its row locks.
