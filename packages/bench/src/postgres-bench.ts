@@ -18,8 +18,8 @@ import { makeLeaves } from './leaves.js';
 import type { BenchContext } from './results.js';
 
 const SCHEMA = 'rotortree_bench';
-/** The WAL's rows are at most 4 MiB: the raw writes use the same rows. */
-const ROW_BYTES = 4 << 20;
+/** The WAL's rows are at most 1 MiB: the raw writes use the same rows (and one big row). */
+const ROW_BYTES = 1 << 20;
 
 /** The primary's connection string, or undefined when no server is configured. */
 function findServer(): string | undefined {
@@ -183,7 +183,8 @@ export async function postgresBench(ctx: BenchContext): Promise<void> {
     ]);
 
     // 3. insertMany of 1M + flush vs the raw commit of the same 32 MiB: one INSERT of its rows of
-    //    4 MiB, one row of 32 MiB, COPY of the rows of 4 MiB; the fastest is the floor.
+    //    1 MiB, a transaction of one INSERT per row, one row of 32 MiB, COPY of the rows; the
+    //    fastest is the floor.
     const bulk = quick ? 1 << 18 : 1 << 20;
     const bulkLeaves = makeLeaves(bulk);
     const rowsOf = (bytes: Uint8Array) => {
@@ -201,6 +202,15 @@ export async function postgresBench(ctx: BenchContext): Promise<void> {
       });
       const t0 = performance.now();
       await raw.query(`INSERT INTO ${SCHEMA}.raw (k, part, body) VALUES ${tuples.join(', ')}`, values);
+      return performance.now() - t0;
+    };
+    const rawInsertPerRow = async () => {
+      const parts = rowsOf(bulkLeaves);
+      const k = ++key;
+      const t0 = performance.now();
+      await raw.query('BEGIN');
+      for (const [i, p] of parts.entries()) await raw.query({ name: 'rawrow', text: `INSERT INTO ${SCHEMA}.raw (k, part, body) VALUES ($1, $2, $3)`, values: [k, i, p] });
+      await raw.query('COMMIT');
       return performance.now() - t0;
     };
     const rawInsertOne = async () => {
@@ -224,12 +234,13 @@ export async function postgresBench(ctx: BenchContext): Promise<void> {
       return ms;
     };
     // Interleaved: each round measures every variant once.
-    const times: Record<'engine' | 'rows' | 'one' | 'copy', number[]> = { engine: [], rows: [], one: [], copy: [] };
+    const times: Record<'engine' | 'rows' | 'perRow' | 'one' | 'copy', number[]> = { engine: [], rows: [], perRow: [], one: [], copy: [] };
     await engineBulk();
     await rawInsertRows();
     for (let r = 0; r < runs; r++) {
       times.rows.push(await rawInsertRows());
       times.engine.push(await engineBulk());
+      times.perRow.push(await rawInsertPerRow());
       times.copy.push(await rawCopy());
       times.one.push(await rawInsertOne());
       await raw.query(`TRUNCATE ${SCHEMA}.raw`);
@@ -237,9 +248,10 @@ export async function postgresBench(ctx: BenchContext): Promise<void> {
     const mib = (bulk * 32) / 2 ** 20;
     const rowCount = Math.ceil((bulk * 32) / ROW_BYTES);
     const floors = {
-      [`INSERT of ${rowCount} rows of 4 MiB`]: median(times.rows),
-      [`INSERT of one ${mib} MiB row`]: median(times.one),
-      [`COPY (binary) of ${rowCount} rows of 4 MiB`]: median(times.copy),
+      [`one INSERT of ${rowCount} rows of 1 MiB`]: median(times.rows),
+      [`a transaction of ${rowCount} one-row INSERTs of 1 MiB`]: median(times.perRow),
+      [`one INSERT of one ${mib} MiB row`]: median(times.one),
+      [`COPY (binary) of ${rowCount} rows of 1 MiB`]: median(times.copy),
     };
     const [floorName, floorMs] = Object.entries(floors).sort((a, b) => a[1] - b[1])[0]!;
     const bulkMs = median(times.engine);
