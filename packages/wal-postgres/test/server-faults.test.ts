@@ -102,6 +102,33 @@ describe('server settings checked at open', () => {
   });
 });
 
+describe('the synchronous standby', () => {
+  it('synchronousCommit remote_apply: a flush that resolved is visible on the hot standby at once, even when it applies late; with on it may not be', async (ctx) => {
+    const { info } = privatePair(ctx);
+    await (await openTree(walOn(info.primary, treeName('tables')))).close(); // the tables exist on both
+    // The standby applies commits 300 ms late (it still receives and flushes them at once).
+    await setServer(info.standby, 'recovery_min_apply_delay', '300ms');
+    const replica = await sqlClient(info.standby);
+    try {
+      const lastOnReplica = async (name: string): Promise<number | null> =>
+        (await replica.query('SELECT max(last_seq)::int AS last FROM rotortree.records WHERE tree = $1', [name])).rows[0].last;
+      for (const level of ['on', 'remote_apply'] as const) {
+        const name = treeName(`apply-${level}`);
+        const tree = await openTree(walOn(info.primary, name, { synchronousCommit: level }));
+        tree.insert(leafAt(0));
+        await tree.flush();
+        const seen = await lastOnReplica(name);
+        await tree.close();
+        if (level === 'remote_apply') expect(seen).toBe(1);
+        else expect(seen).toBeNull();
+      }
+    } finally {
+      await replica.end();
+      await setServer(info.standby, 'recovery_min_apply_delay', undefined);
+    }
+  });
+});
+
 describe('faults of the server', () => {
   it('kill -9 of the postmaster mid-stream, then a restart: every acknowledged insert is there, the rest a prefix of whole records', async (ctx) => {
     const { info, controller } = privatePair(ctx);
