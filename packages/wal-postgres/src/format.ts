@@ -42,6 +42,7 @@ export const GROUP_BYTES = 8;
 export const COUNT_BYTES = 4;
 /** Bytes of the key prefix of a row's checksum. */
 const KEY_BYTES = 16 + 8 + 8 + 4;
+const TWO_32 = 0x1_0000_0000;
 
 /** Computes row checksums for one tree: the tree id's bytes are kept, the key prefix is reused. */
 export class RowChecksum {
@@ -55,8 +56,10 @@ export class RowChecksum {
   /** The `crc` of the row `(first_seq, part)` of the row key `first_seq .. last_seq` holding `bytes`. */
   of(firstSeq: number, lastSeq: number, part: number, bytes: Uint8Array): number {
     const view = this.#view;
-    view.setBigUint64(16, BigInt(firstSeq), true);
-    view.setBigUint64(24, BigInt(lastSeq), true);
+    view.setUint32(16, firstSeq >>> 0, true);
+    view.setUint32(20, Math.floor(firstSeq / TWO_32), true);
+    view.setUint32(24, lastSeq >>> 0, true);
+    view.setUint32(28, Math.floor(lastSeq / TWO_32), true);
     view.setUint32(32, part, true);
     return crc32c(bytes, 0, bytes.length, crc32c(this.#key));
   }

@@ -156,17 +156,23 @@ export class Session {
   submit(exchange: Exchange & pg.Submittable, idleMs = this.#timeoutMs): Promise<void> {
     if (this.#lost !== undefined) return Promise.reject(this.#lost);
     return new Promise<void>((resolve, reject) => {
+      // One timer, re-armed when it fires for the time since the last progress (a timer per
+      // message costs more than the message here).
+      let lastProgress = Date.now();
       let timer: NodeJS.Timeout | undefined;
-      const arm = () => {
-        clearTimeout(timer);
-        timer = setTimeout(() => this.destroy(new SessionLost(`no progress for ${idleMs} ms`, true)), idleMs);
+      const check = () => {
+        const idle = Date.now() - lastProgress;
+        if (idle >= idleMs) this.destroy(new SessionLost(`no progress for ${idleMs} ms`, true));
+        else timer = setTimeout(check, idleMs - idle);
       };
       const onLost = (lost: SessionLost) => {
         clearTimeout(timer);
         reject(lost);
       };
       this.#waiters.add(onLost);
-      exchange.onProgress = arm;
+      exchange.onProgress = () => {
+        lastProgress = Date.now();
+      };
       exchange.callback = (error) => {
         clearTimeout(timer);
         this.#waiters.delete(onLost);
@@ -174,7 +180,7 @@ export class Session {
         else if (error !== undefined) reject(error);
         else resolve();
       };
-      arm();
+      timer = setTimeout(check, idleMs);
       this.#client.query(exchange);
     });
   }
