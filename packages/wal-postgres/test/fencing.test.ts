@@ -110,7 +110,7 @@ describe('one writer per tree', () => {
   });
 });
 
-describe('a writer cut off in the middle of a flush (the fault proxy on the shared pair)', () => {
+describe('the network cut (the fault proxy on the shared pair)', () => {
   let proxy: FaultProxy | undefined;
   beforeAll(async () => {
     if (shared.available) proxy = await FaultProxy.start({ target: { port: Number(new URL(shared.info.primary).port) }, framing: postgresFraming });
@@ -146,5 +146,23 @@ describe('a writer cut off in the middle of a flush (the fault proxy on the shar
     expect(c.size).toBe(11);
     await c.close();
     ctx.annotate(`takeover of a cut-off writer took ${tookMs} ms`);
+  });
+
+  it('a recovery whose rows stop coming is bounded too: the open fails (IO) within the timeout', async (ctx) => {
+    const { primary } = sharedPair(ctx);
+    const url = new URL(primary);
+    const name = treeName('cut-read');
+    const writer = await openTree(walOn(primary, name));
+    writer.insertMany(leavesAt(0, 100_000)); // several rows
+    await writer.close();
+    const viaProxy = { host: proxy!.host, port: proxy!.port, user: decodeURIComponent(url.username), database: url.pathname.slice(1) };
+    const cut = proxy!.at({ when: 'after', direction: 'reply', nth: 1, kind: 'CopyData' }, 'blackhole');
+    const started = Date.now();
+    expect(await rootCause(openTree(walOn(primary, name, { connection: viaProxy, timeoutMs: 1_500 })))).toBe('IO');
+    const elapsed = Date.now() - started;
+    await cut;
+    proxy!.setMode('pass');
+    expect(elapsed).toBeLessThan(1_500 + 3_000);
+    ctx.annotate(`the open failed after ${elapsed} ms (timeout 1500 ms)`);
   });
 });
