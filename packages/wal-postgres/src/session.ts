@@ -62,7 +62,6 @@ export interface Exchange {
   onProgress: (() => void) | undefined;
 }
 
-
 const TEXT_PARSERS = { getTypeParser: () => (value: string) => value };
 
 export class Session {
@@ -70,19 +69,20 @@ export class Session {
   readonly notices: Notice[] = [];
   readonly #client: pg.Client;
   readonly #timeoutMs: number;
-  #socket: Duplex | undefined;
+  /** The socket under the client (once the client made it). */
+  readonly #socket: () => Duplex | undefined;
+  /** Callers waiting for a query or an exchange: told at once when the session is lost. */
+  readonly #waiters = new Set<(lost: SessionLost) => void>();
   #lost: SessionLost | undefined;
 
-  private constructor(client: pg.Client, timeoutMs: number, socketOf: () => Duplex | undefined) {
+  private constructor(client: pg.Client, timeoutMs: number, socket: () => Duplex | undefined) {
     this.#client = client;
     this.#timeoutMs = timeoutMs;
+    this.#socket = socket;
     client.on('error', (err) => this.destroy(new SessionLost(`the connection failed: ${err.message}`, false, err)));
     client.on('notice', (n) => this.notices.push({ code: n.code, message: n.message ?? '', detail: n.detail }));
     client.on('end', () => this.destroy(new SessionLost('the server closed the connection', false)));
-    this.#socketOf = socketOf;
   }
-
-  readonly #socketOf: () => Duplex | undefined;
 
   /** Connects (bounded by `settings.timeoutMs`) with the session settings applied at startup. */
   static async connect(options: ClientOptions, settings: SessionSettings): Promise<Session> {
@@ -115,7 +115,6 @@ export class Session {
       clearTimeout(timer);
     }
     if (session.#lost !== undefined) throw session.#lost;
-    session.#socket = socket;
     return session;
   }
 
@@ -185,13 +184,11 @@ export class Session {
     });
   }
 
-  readonly #waiters = new Set<(lost: SessionLost) => void>();
-
   /** Cuts the connection now (idempotent): every query in flight and later rejects with `cause`. */
   destroy(cause: SessionLost): void {
     if (this.#lost !== undefined) return;
     this.#lost = cause;
-    (this.#socket ?? this.#socketOf())?.destroy();
+    this.#socket()?.destroy();
     for (const waiter of this.#waiters) waiter(cause);
     this.#waiters.clear();
   }
