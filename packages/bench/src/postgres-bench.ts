@@ -275,6 +275,7 @@ export async function postgresBench(ctx: BenchContext): Promise<void> {
         if ((i + 1) % every === 0) await t.flush();
       }
       await t.close();
+      const stored = (await raw.query(`SELECT count(*)::int AS n FROM ${SCHEMA}.records WHERE tree = $1`, [treeName])).rows[0].n as number;
       const openMs = await medianOf(async () => {
         const t0 = performance.now();
         const again = await openTree(connection, hasher, true, treeName);
@@ -285,7 +286,7 @@ export async function postgresBench(ctx: BenchContext): Promise<void> {
       }, quick ? 3 : 7);
       if (every === replayCount) results.metric('postgres.replay100k', openMs);
       rows.push([
-        `open + replay of ${replayCount} single-insert records, ${every === replayCount ? 'one flush (1 row)' : `a flush every ${every} (${replayCount / every} rows)`}`,
+        `open + replay of ${replayCount} single-insert records, ${every === replayCount ? 'one flush' : `a flush every ${every}`} (${stored} rows)`,
         `${openMs.toFixed(1)} ms (connect, settings, schema check, writership, read by binary COPY, rebuild)`,
         '<= 50 ms',
         openMs <= 50 ? 'met' : '**missed**',
