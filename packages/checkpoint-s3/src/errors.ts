@@ -2,7 +2,6 @@
  * How object-store failures become {@link RotorTreeError}s.
  * @module
  */
-import type { ErrorCode } from '@rotortree/core';
 import { RotorTreeError } from '@rotortree/core';
 
 /** `CORRUPTION` naming the object `key` (and the byte `offset` in it when known). */
@@ -12,11 +11,10 @@ export function corruption(key: string, message: string, offset?: number): Rotor
 
 /**
  * `FENCED`: another writer took the tree over (a higher epoch claimed the pointer); this writer's
- * publish was refused. The code comes with `@rotortree/wal-postgres`'s change to core; the cast keeps
- * this package compiling against a core that does not list it yet (remove it once core does).
+ * publish was refused.
  */
 export function fenced(where: string, message: string): RotorTreeError {
-  return new RotorTreeError('FENCED' as ErrorCode, `${where}: ${message}`, { file: where });
+  return new RotorTreeError('FENCED', `${where}: ${message}`, { file: where });
 }
 
 /** `IO` for a failed request on `key` (a {@link RotorTreeError} passes through unchanged). */
