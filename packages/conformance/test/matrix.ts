@@ -4,8 +4,10 @@ import type { Combination } from './matrix-backends.mjs';
 
 /** Crash states per crash group and combination. */
 export const CRASH_STATES = 96;
-/** Kill cycles per durable combination (plus one verifying child). */
-export const KILL_CYCLES = 3;
+/** Kill cycles per durable combination (plus one verifying child): 27 combinations make > 1,000. */
+export const KILL_CYCLES = 38;
+/** Kill series running at once (each keeps a running child and a warm one). */
+export const KILL_PARALLEL = 2;
 
 export const combinations: Combination[] = matrixCombinations();
 
