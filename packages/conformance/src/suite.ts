@@ -9,7 +9,7 @@ import { GROUPS } from './checks/index.js';
 import type { GroupName } from './checks/index.js';
 import { currentStats, recordStats } from './stats.js';
 import { writeStatsFile } from './stats-file.js';
-import type { BackendUnderTest, CheckOptions } from './types.js';
+import type { BackendUnderTest, Budget, CheckOptions } from './types.js';
 import { formatViolations } from './violations.js';
 
 /** Options of {@link runConformance}. */
@@ -18,6 +18,8 @@ export interface ConformanceOptions extends CheckOptions {
   readonly groups?: readonly GroupName[];
   /** Per-test timeout in ms (default 120 s). */
   readonly timeout?: number;
+  /** Budgets of single groups, in place of the common one (e.g. more crash states for `durability`). */
+  readonly groupBudgets?: Partial<Record<GroupName, Budget>>;
 }
 
 /**
@@ -42,7 +44,7 @@ export function runConformance(backend: BackendUnderTest, options: ConformanceOp
           ctx.skip(reason);
           return;
         }
-        const violations = await group.check(backend, withSoak(options, names.length));
+        const violations = await group.check(backend, withSoak({ ...options, ...options.groupBudgets?.[name] }, names.length));
         recordStats({ violations: violations.length });
         if (violations.length > 0) throw new Error(formatViolations(violations));
       });
