@@ -83,7 +83,7 @@ export function treeBench(ctx: BenchContext): void {
     const proofs = Array.from({ length: 1000 }, (_, i) => snap.generateProof(idx(i)));
     let ok = true;
     const verUs = perOpUs((i) => {
-      ok = verifyProof(hasher, proofs[i % 1000]!, { root, size }) && ok;
+      ok = verifyProof(hasher, proofs[i % 1000]!, { root, size, n: 4 }) && ok;
     }, proofOps, runs);
     if (!ok) throw new Error(`${name}: a proof failed to verify`);
     results.metric(`tree.insert.${key}.N4`, millionsPerSecond(singles, insMs));

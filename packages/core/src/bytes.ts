@@ -26,6 +26,15 @@ export function copyNode(src: Uint8Array, srcOffset: number, dst: Uint8Array, ds
   for (let i = 0; i < NODE_SIZE; i++) dst[dstOffset + i] = src[srcOffset + i]!;
 }
 
+/** Copies `nodes` (32 bytes each) to `dst[at]` one after another; returns where the next one goes. */
+export function writeNodes(dst: Uint8Array, at: number, nodes: readonly Uint8Array[]): number {
+  for (const node of nodes) {
+    dst.set(node, at);
+    at += NODE_SIZE;
+  }
+  return at;
+}
+
 /** Throws `INVALID_NODE` unless `node` is a 32-byte Uint8Array. */
 export function assertNode(node: unknown, what = 'leaf'): asserts node is Uint8Array {
   if (!(node instanceof Uint8Array) || node.length !== NODE_SIZE) {

@@ -7,6 +7,7 @@
         "src/b3.c",
         "src/b3_one.c",
         "src/b3_path.c",
+        "src/b3_climb.c",
         "src/b3_sse41.c",
         "src/b3_avx2.c",
         "src/b3_avx512.c"

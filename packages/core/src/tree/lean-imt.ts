@@ -12,7 +12,7 @@ import { NODE_SIZE, assertNode, copyNode, flattenLeaves, transferLeaves } from '
 import { RotorTreeError } from '../errors.js';
 import { Level } from './level.js';
 import { assertTreeParams, capacityFor, depthForSize, levelLengthFor } from './shape.js';
-import { TreeSnapshot } from './snapshot.js';
+import { TreeSnapshot, nodeOutOfRange } from './snapshot.js';
 import type { ChunkSource, TreeView } from './view.js';
 
 /** Options of `insertMany` ({@link LeanIMT.insertMany}, `RotorTree.insertMany`). */
@@ -702,9 +702,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
 
   #checkIndex(level: number, index: number): void {
     const len = this.#lens[level];
-    if (len === undefined || !Number.isInteger(index) || index < 0 || index >= len) {
-      throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no node ${index} at level ${level} (length ${len ?? 0})`);
-    }
+    if (len === undefined || !Number.isInteger(index) || index < 0 || index >= len) nodeOutOfRange(level, index, len, this.size);
   }
 }
 

@@ -67,6 +67,8 @@ export class Level {
    * words by the write paths) get no entry, so a restore does not fill a second array per chunk.
    */
   #wordsBase = 0;
+  /** Chunk c as 64-bit words (see {@link longsAt}), made on first use. */
+  readonly #longs: (BigInt64Array | undefined)[] = [];
   /** Nodes this level can hold without allocating. */
   capacity = 0;
 
@@ -227,6 +229,21 @@ export class Level {
     }
   }
 
+  /**
+   * Chunk `c` as 64-bit words (4 per node), for bulk node copies (proof generation); `undefined` for
+   * a chunk that is not 8-byte aligned (an adopted view may be 4-byte aligned only) or absent.
+   */
+  longsAt(c: number): BigInt64Array | undefined {
+    let longs = this.#longs[c];
+    if (longs === undefined) {
+      const chunk = this.chunkAt(c);
+      if (chunk === undefined || chunk.byteOffset % 8 !== 0) return undefined;
+      longs = new BigInt64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3);
+      this.#longs[c] = longs;
+    }
+    return longs;
+  }
+
   /** Chunk `c` as 32-bit words. */
   wordsAt(c: number): Int32Array {
     const i = c - this.#wordsBase;
@@ -241,6 +258,7 @@ export class Level {
 
   #forgetWords(c: number): void {
     if (c >= this.#wordsBase) this.#words[c - this.#wordsBase] = undefined;
+    this.#longs[c] = undefined;
   }
 
   /** The chunk holding node `index`. */
