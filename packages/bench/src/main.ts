@@ -4,7 +4,7 @@
  *   section runs unless `BENCH_LARGE=0`.
  * - `BENCH_QUICK=1`: small sizes (a smoke run of under a minute; no large-tree section).
  * - `BENCH_LARGE=1`: the large-tree section (100M leaves; ~7.5 GB of disk) without `--report` too.
- * - `BENCH_ONLY=tree,durability`: run only these sections (hash, tree, durability, checkpoint, large).
+ * - `BENCH_ONLY=user,tree,durability`: run only these sections (hash, user, tree, durability, checkpoint, large).
  */
 import os from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +18,7 @@ import { machineLine, writeReport } from './report.js';
 import type { BenchContext } from './results.js';
 import { Results } from './results.js';
 import { treeBench } from './tree-bench.js';
+import { userBench } from './user-bench.js';
 
 const report = process.argv.includes('--report');
 const quick = process.env['BENCH_QUICK'] === '1';
@@ -35,6 +36,7 @@ const info = (): RunInfo => ({ quick, large, started, seconds: (performance.now(
 console.log(`# rotortree-ts benchmarks${quick ? ' (quick)' : ''}\n`);
 console.log(`${machineLine(info())}; load average ${loadBefore.map((x) => x.toFixed(2)).join(' ')}`);
 if (runs('hash')) await hashBench(ctx);
+if (runs('user')) userBench(ctx);
 if (runs('tree')) treeBench(ctx);
 if (runs('durability')) await durabilityBench(ctx);
 if (runs('checkpoint')) await checkpointBench(ctx);

@@ -91,6 +91,8 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   #groups: Uint8Array | undefined;
   #groupWords: Int32Array | undefined;
   #groupsSize = -1;
+  /** The last single insert's path nodes are in the groups only (not yet in their levels): see {@link #writePath}. */
+  #pathDirty = false;
 
   constructor(options: LeanIMTOptions<N, D>) {
     if (options === null || typeof options !== 'object') throw new TypeError('LeanIMT options must be an object');
@@ -166,7 +168,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    */
   insert(leaf: Uint8Array): Uint8Array {
     assertNode(leaf);
-    this.#settle();
+    this.#catchUp();
     if (this.#lens[0]! >= this.capacity) {
       throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the tree is full: n=${this.n}, maxDepth=${this.maxDepth}`);
     }
@@ -199,7 +201,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       const groupWords = this.#groupWords!;
       stride = this.n * 8;
       if (this.#groupsSize !== index) this.#fillGroups(newDepth);
-      copyNode(leaf, 0, this.#groups!, digits[0]! * NODE_SIZE);
+      this.#groups!.set(leaf, digits[0]! * NODE_SIZE);
       bound(newDepth);
       this.#groupsSize = index + 1;
       src = groupWords;
@@ -228,8 +230,10 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       srcBase = 0;
     }
 
-    // 2. Commit: the leaf, then each level's new last node (from src: level k+1's at
-    // srcBase + k * stride, plus its group position with a bound kernel).
+    // 2. Commit. The leaf goes to level 0. With a bound kernel an upper node is written to its level
+    // only once it is final (the insert completed its subtree: the carry of the digits below it), at
+    // most once per node; the path's other nodes stay in the groups, and are written when something
+    // reads the upper levels (#settle, #writePath). Without one, each level's new node from pathOut.
     const leaves = levels[0]!;
     if (index >= leaves.capacity) leaves.reserve(index + 1);
     if (bound !== null) {
@@ -237,29 +241,14 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       const w = withinAt[0]! * 8;
       const o = digits[0]! * 8;
       for (let j = 0; j < 8; j++) words[w + j] = src[o + j]!;
+      const last = this.n - 1;
+      for (let k = 0; k < newDepth && digits[k] === last; k++) this.#writeNode(k + 1, this.#pathIdx[k + 1]!, src, (k + 1) * stride + digits[k + 1]! * 8);
+      this.#pathDirty = true;
     } else {
       copyNode(leaf, 0, leaves.chunks[chunkAt[0]!]!, withinAt[0]! * NODE_SIZE);
+      for (let k = 0; k < newDepth; k++) this.#writeNode(k + 1, this.#pathIdx[k + 1]!, src, k * stride);
     }
     this.#lens[0] = index + 1;
-    const pathIdx = this.#pathIdx;
-    const inGroup = bound !== null ? 8 : 0;
-    for (let k = 0; k < newDepth; k++) {
-      const idx = pathIdx[k + 1]!;
-      const up = levels[k + 1]!;
-      if (idx >= up.capacity) up.reserve(idx + 1);
-      const words = up.wordsAt(chunkAt[k + 1]!);
-      const w = withinAt[k + 1]! * 8;
-      const o = srcBase + k * stride + digits[k + 1]! * inGroup;
-      words[w] = src[o]!;
-      words[w + 1] = src[o + 1]!;
-      words[w + 2] = src[o + 2]!;
-      words[w + 3] = src[o + 3]!;
-      words[w + 4] = src[o + 4]!;
-      words[w + 5] = src[o + 5]!;
-      words[w + 6] = src[o + 6]!;
-      words[w + 7] = src[o + 7]!;
-      this.#lens[k + 1] = idx + 1;
-    }
     this.#setDepth(newDepth);
     this.#hashed = index + 1;
     this.#advancePath();
@@ -409,8 +398,14 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     return last;
   }
 
-  /** Hashes the leaves appended since the upper levels were last up to date (see {@link append}). */
+  /** Brings the upper levels up to date: hashes the leaves appended since, writes the last insert's path. */
   #settle(): void {
+    this.#catchUp();
+    if (this.#pathDirty) this.#writePath();
+  }
+
+  /** Hashes the leaves appended since the upper levels were last up to date (see {@link append}). */
+  #catchUp(): void {
     const from = this.#hashed;
     const size = this.#lens[0]!;
     if (from === size) return;
@@ -429,9 +424,43 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       }
       return;
     }
+    if (this.#pathDirty) this.#writePath();
     this.#hashUpFrom(from);
     this.#hashed = this.#lens[0]!;
     this.#resetPath();
+  }
+
+  /** Writes node `index` of `level` (growing the level; its length at least index + 1) from `src` words at `at`. */
+  #writeNode(level: number, index: number, src: Int32Array, at: number): void {
+    const lvl = this.#levels[level]!;
+    if (index >= lvl.capacity) lvl.reserve(index + 1);
+    const cn = lvl.chunkNodes;
+    const c = Math.floor(index / cn);
+    const words = lvl.wordsAt(c);
+    const w = (index - c * cn) * 8;
+    words[w] = src[at]!;
+    words[w + 1] = src[at + 1]!;
+    words[w + 2] = src[at + 2]!;
+    words[w + 3] = src[at + 3]!;
+    words[w + 4] = src[at + 4]!;
+    words[w + 5] = src[at + 5]!;
+    words[w + 6] = src[at + 6]!;
+    words[w + 7] = src[at + 7]!;
+    this.#lens[level] = index + 1;
+  }
+
+  /**
+   * Writes the nodes of the last insert's path, kept in the bound kernel's groups (level k's node
+   * `floor((size-1) / n^k)` at its group position), into their levels, and sets their lengths.
+   */
+  #writePath(): void {
+    this.#pathDirty = false;
+    const n = this.n;
+    const groupWords = this.#groupWords!;
+    for (let k = 1, j = this.#hashed - 1; k <= this.#depth; k++) {
+      j = Math.floor(j / n);
+      this.#writeNode(k, j, groupWords, (k * n + (j % n)) * 8);
+    }
   }
 
   /**
