@@ -34,7 +34,7 @@ export interface UserChildRequest {
   readonly ops: number;
 }
 
-/** What the child prints: per round, the row's figure (µs per op, or M leaves/s) and the minor page faults. */
+/** What the child prints: per round, the row's figure (µs per op, or M leaves/s) and the minor page faults of its timed region. */
 export interface UserChildReport {
   readonly values: number[];
   readonly faults: number[];
@@ -60,30 +60,38 @@ function liveHeap(): { id: number; name: string; seen: number[] }[] {
   return Array.from({ length: 1_000_000 }, (_, i) => ({ id: i, name: `k${i & 1023}`, seen: [i] }));
 }
 
+/** Minor page faults of the last timed region (see {@link timedUs}, {@link timedMps}). */
+let lastFaults = 0;
+
 /** Runs `round(r)` `rounds` times; `round` returns the round's figure, timing itself. */
 function rounds(count: number, round: (r: number) => number): UserChildReport {
   const values: number[] = [];
   const pageFaults: number[] = [];
   for (let r = 0; r < count; r++) {
-    const f0 = faults();
     values.push(round(r));
-    pageFaults.push(faults() - f0);
+    pageFaults.push(lastFaults);
   }
   return { values, faults: pageFaults };
 }
 
-/** µs per op of `fn`, which does `ops` operations. */
-function timedUs(ops: number, fn: () => void): number {
+/** Runs `fn`, noting its wall time in ms and its page faults (nothing else inside the timed region). */
+function timed(fn: () => void): number {
+  const f0 = faults();
   const t0 = performance.now();
   fn();
-  return ((performance.now() - t0) * 1000) / ops;
+  const ms = performance.now() - t0;
+  lastFaults = faults() - f0;
+  return ms;
+}
+
+/** µs per op of `fn`, which does `ops` operations. */
+function timedUs(ops: number, fn: () => void): number {
+  return (timed(fn) * 1000) / ops;
 }
 
 /** M leaves/s of `fn`, which inserts `count` leaves. */
 function timedMps(count: number, fn: () => void): number {
-  const t0 = performance.now();
-  fn();
-  return count / (performance.now() - t0) / 1000;
+  return count / timed(fn) / 1000;
 }
 
 function proofRow(request: UserChildRequest): UserChildReport {

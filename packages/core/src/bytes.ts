@@ -57,14 +57,34 @@ export function flattenLeaves(leaves: Uint8Array | readonly Uint8Array[]): Uint8
     return leaves;
   }
   if (!Array.isArray(leaves)) throw new TypeError('leaves must be a Uint8Array or an array of Uint8Array');
-  if (leaves.length === 0) throw new RotorTreeError('EMPTY_BATCH', 'insertMany needs at least one leaf');
-  const flat = new Uint8Array(leaves.length * NODE_SIZE);
-  for (let i = 0; i < leaves.length; i++) {
+  const count = leaves.length;
+  if (count === 0) throw new RotorTreeError('EMPTY_BATCH', 'insertMany needs at least one leaf');
+  const flat = allocUnfilled(count * NODE_SIZE); // every byte is written below
+  for (let i = 0; i < count; ) {
     const leaf: unknown = leaves[i];
-    assertNode(leaf, `leaves[${i}]`);
-    flat.set(leaf, i * NODE_SIZE);
+    if (!isNode(leaf)) assertNode(leaf, `leaves[${i}]`);
+    // Leaves that are consecutive views of one buffer (subarrays of a flat buffer, Node's pooled Buffers)
+    // are copied as one run. Only a view at a non-zero offset is looked at that way: asking a small
+    // array of its own for its buffer would move it off the heap.
+    const at = leaf.byteOffset;
+    let end = i + 1;
+    if (at !== 0) {
+      const buffer = leaf.buffer;
+      for (let next = at + NODE_SIZE; end < count; end++, next += NODE_SIZE) {
+        const other: unknown = leaves[end];
+        if (!isNode(other) || other.byteOffset !== next || other.buffer !== buffer) break;
+      }
+    }
+    if (end - i === 1) flat.set(leaf, i * NODE_SIZE);
+    else flat.set(new Uint8Array(leaf.buffer, at, (end - i) * NODE_SIZE), i * NODE_SIZE);
+    i = end;
   }
   return flat;
+}
+
+/** True for a 32-byte Uint8Array. */
+function isNode(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array && x.length === NODE_SIZE;
 }
 
 /**
