@@ -757,8 +757,9 @@ const NO_AHEAD: number[] = [];
 /** Leaves stored (and their groups hashed) per slice by {@link LeanIMT.insertMany} (1 MiB). */
 const STORE_SLICE_NODES = 32_768;
 
-/** Views of nodes `index .. index+count-1` of `level`, one per chunk they touch. */
+/** Views of nodes `index .. index+count-1` of `level`, one per chunk they touch (handed out of the tree). */
 function storedViews(level: Level, index: number, count: number): Uint8Array[] {
+  level.exposeChunks();
   const views: Uint8Array[] = [];
   const cn = level.chunkNodes;
   while (count > 0) {

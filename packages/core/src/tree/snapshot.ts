@@ -22,6 +22,8 @@ export interface SnapshotLevel {
    * 8-byte aligned; made from {@link chunkAt} without it.
    */
   longsAt?(c: number): BigInt64Array | undefined;
+  /** Optional: notes that chunks are handed out of the tree (core's `Level` then never reuses their memory). */
+  exposeChunks?(): void;
 }
 
 /** Throws `INDEX_OUT_OF_RANGE` for node `index` outside `level` (of `len` nodes) of a tree of `size` leaves. */
@@ -113,6 +115,7 @@ export class TreeSnapshot implements TreeView, ChunkSource, NodeWordSource {
   settledChunks(level: number, chunkNodes: number): readonly Uint8Array[] {
     const lvl = this.#levels[level];
     if (lvl === undefined || chunkNodes !== lvl.chunkNodes) return [];
+    lvl.exposeChunks?.();
     const full = Math.floor(settledLength(this.size, this.n, level) / chunkNodes);
     const out: Uint8Array[] = [];
     for (let c = 0; c < full; c++) {
@@ -128,6 +131,7 @@ export class TreeSnapshot implements TreeView, ChunkSource, NodeWordSource {
     const lvl = this.#levels[level];
     if (lvl === undefined || chunkNodes !== lvl.chunkNodes || !Number.isInteger(c) || c < 0) return undefined;
     if (c >= Math.floor(settledLength(this.size, this.n, level) / chunkNodes)) return undefined;
+    lvl.exposeChunks?.();
     const chunk = lvl.chunkAt(c);
     return chunk !== undefined && chunk.length === chunkNodes * NODE_SIZE ? chunk : undefined;
   }
