@@ -39,7 +39,7 @@ describe('flattenLeaves', () => {
     const leaves = Array.from({ length: 5000 }, (_, i) => flat.subarray(32 + i * 32, 64 + i * 32));
     expect(flattenLeaves(leaves)).toEqual(flat.subarray(32));
     for (const bad of [new Uint8Array(31), flat.subarray(33, 65 + 1), 'x', undefined]) {
-      const broken = leaves.slice();
+      const broken: Uint8Array[] = leaves.slice();
       broken[2500] = bad as Uint8Array;
       expect(codeOf(() => flattenLeaves(broken))).toBe('INVALID_NODE');
     }
