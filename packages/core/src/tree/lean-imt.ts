@@ -8,7 +8,7 @@
  */
 import type { BoundPathKernel, Hasher } from '../hasher.js';
 import { hashPathWithGroups } from '../hasher.js';
-import { NODE_SIZE, assertNode, copyNode, flattenLeaves, transferLeaves } from '../bytes.js';
+import { NODE_SIZE, assertNode, copyNode, leafCount, transferLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import { Level } from './level.js';
 import { assertTreeParams, capacityFor, depthForSize, levelLengthFor } from './shape.js';
@@ -265,12 +265,13 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    * to the hasher in one call; a long batch goes in by slices of 32768 leaves, each hashed up as far as
    * its full groups allow while it is still in cache.
    *
-   * The leaves are copied (an array's once: the tree keeps the flat copy it makes). With
-   * `options.transfer`, a flat buffer is taken instead: see {@link InsertManyOptions.transfer}.
+   * The leaves are copied (an array's straight into the tree's chunks, a slice at a time; leaves that
+   * are consecutive views of one buffer in one copy per run). With `options.transfer`, a flat buffer
+   * is taken instead: see {@link InsertManyOptions.transfer}.
    */
   insertMany(leaves: Uint8Array | readonly Uint8Array[], options?: InsertManyOptions): Uint8Array {
-    const take: Take = !(leaves instanceof Uint8Array) ? 'own' : options?.transfer === true ? 'transfer' : 'copy';
-    return this.#insertMany(flattenLeaves(leaves), undefined, take);
+    const take: Take = !(leaves instanceof Uint8Array) ? 'gather' : options?.transfer === true ? 'transfer' : 'copy';
+    return this.#insertMany(leaves, undefined, take);
   }
 
   /**
@@ -284,12 +285,12 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    * @internal
    */
   insertManyStaged(flat: Uint8Array, onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined, owned = false): Uint8Array {
-    return this.#insertMany(flattenLeaves(flat), onStored, owned ? 'own' : 'copy');
+    return this.#insertMany(flat, onStored, owned ? 'own' : 'copy');
   }
 
-  #insertMany(flat: Uint8Array, onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined, take: Take): Uint8Array {
+  #insertMany(leaves: Uint8Array | readonly Uint8Array[], onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined, take: Take): Uint8Array {
+    const count = leafCount(leaves);
     this.#settle();
-    const count = flat.length / NODE_SIZE;
     const oldSize = this.size;
     if (oldSize + count > this.capacity) {
       throw new RotorTreeError(
@@ -297,17 +298,20 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
         `${count} leaves do not fit: size ${oldSize}, capacity ${this.capacity} (n=${this.n}, maxDepth=${this.maxDepth})`,
       );
     }
+    // An array's leaves are checked as they are copied (a bad one undoes the batch); a flat buffer is whole.
+    let flat = leaves instanceof Uint8Array ? leaves : EMPTY;
     if (take === 'transfer') flat = transferLeaves(flat); // once nothing is left to refuse but the hasher
     const saved = this.#saveTail();
     try {
       const leavesLevel = this.#levels[0]!;
-      if (take === 'copy') leavesLevel.reserve(oldSize + count, false, oldSize);
+      if (take === 'copy' || take === 'gather') leavesLevel.reserve(oldSize + count, false, oldSize);
       // The leaves go in by slices, and the full groups of each slice are hashed up while it is still
       // in cache: a second pass over a large level 0 reads it back from memory (~1/3 slower hashing).
       this.#ahead = this.#lens.map((_, k) => Math.floor(oldSize / this.n ** k));
       for (let done = 0; done < count; ) {
         const slice = Math.min(count - done, STORE_SLICE_NODES);
-        if (take === 'copy') leavesLevel.write(oldSize + done, flat, done * NODE_SIZE, slice);
+        if (take === 'gather') leavesLevel.gather(oldSize + done, leaves as readonly Uint8Array[], done, slice);
+        else if (take === 'copy') leavesLevel.write(oldSize + done, flat, done * NODE_SIZE, slice);
         else leavesLevel.storeOwned(oldSize + done, flat, done * NODE_SIZE, slice);
         done += slice;
         onStored?.(storedViews(leavesLevel, oldSize + done - slice, slice), done === count);
@@ -746,10 +750,14 @@ function readableChunk(level: Level, index: number): Uint8Array {
 const SETTLE_BY_PATH = 2;
 
 /**
- * How a batch's flat buffer reaches level 0: copied, or kept (whole chunks of it become chunks) when
- * the tree made it (`own`) or takes it from the caller (`transfer`: detached from them first).
+ * How a batch reaches level 0: a flat buffer copied, or kept (whole chunks of it become chunks) when
+ * the tree made it (`own`) or takes it from the caller (`transfer`: detached from them first); an
+ * array's leaves copied straight into the chunks (`gather`).
  */
-type Take = 'copy' | 'own' | 'transfer';
+type Take = 'copy' | 'own' | 'transfer' | 'gather';
+
+/** The flat buffer of a batch given as an array (not used). */
+const EMPTY = new Uint8Array(0);
 
 /** No batch running: nothing hashed ahead. */
 const NO_AHEAD: number[] = [];

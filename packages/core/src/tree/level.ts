@@ -18,7 +18,7 @@
  */
 import type { ChunkRun, RunResidency } from './view.js';
 import { runHoldingChunk } from './view.js';
-import { allocUnfilled } from '../bytes.js';
+import { allocUnfilled, copyLeaves } from '../bytes.js';
 import type { PooledChunks } from './chunk-pool.js';
 import { takeChunk, watchLevel } from './chunk-pool.js';
 
@@ -331,6 +331,23 @@ export class Level {
       }
       index += take;
       srcOffset += take * NODE;
+      count -= take;
+    }
+  }
+
+  /**
+   * Copies `leaves[from .. from + count)` (an array of 32-byte arrays, each checked: `INVALID_NODE`)
+   * to nodes `index..` (room must be reserved).
+   */
+  gather(index: number, leaves: readonly Uint8Array[], from: number, count: number): void {
+    const cn = this.chunkNodes;
+    while (count > 0) {
+      const ci = Math.floor(index / cn);
+      const within = index - ci * cn;
+      const take = Math.min(count, cn - within);
+      copyLeaves(leaves, from, take, this.chunks[ci]!, within * NODE);
+      index += take;
+      from += take;
       count -= take;
     }
   }
