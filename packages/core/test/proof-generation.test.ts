@@ -87,6 +87,24 @@ describe('generateProof from a snapshot', () => {
     for (const i of [0, 5, cn - 1, cn, 2 * cn + 3, all.length - 1]) expect(snap.generateProof(i).bytes).toEqual(generateProof(model, i).bytes);
   });
 
+  it('is CLOSED, never wrong bytes, once adopted runs were detached (a closed store)', () => {
+    const n = 4;
+    const cn = chunkNodesFor(n);
+    const all = leaves(cn * 4);
+    const model = naiveView(all, n);
+    const buffer = new ArrayBuffer(cn * 4 * 32);
+    const run = new Uint8Array(buffer);
+    for (let i = 0; i < cn * 4; i++) model.readNode(0, i, run, i * 32);
+    const settledRuns = (level: number): { firstChunk: number; bytes: Uint8Array }[] => (level === 0 ? [{ firstChunk: 0, bytes: run }] : []);
+    const tree = new LeanIMT({ hasher: testHasher, n, maxDepth: 16 });
+    tree.restore({ ...model, settledChunks: () => [], settledRuns } as TreeView & ChunkSource);
+    const snap = tree.snapshot();
+    expect(snap.generateProof(cn + 3).bytes).toEqual(generateProof(model, cn + 3).bytes); // a chunk read before
+    structuredClone(buffer, { transfer: [buffer] });
+    expect(codeOf(() => snap.generateProof(2 * cn + 5))).toBe('CLOSED');
+    expect(codeOf(() => snap.generateProof(cn + 3))).toBe('CLOSED');
+  });
+
   it('says the tree is empty with INDEX_OUT_OF_RANGE (proofs and nodes)', () => {
     const tree = new LeanIMT({ hasher: testHasher, n: 4, maxDepth: 8 });
     const snap = tree.snapshot();

@@ -258,13 +258,14 @@ export class Level {
 
   /**
    * Chunk `c` as 64-bit words (4 per node), for bulk node copies (proof generation); `undefined` for
-   * a chunk that is not 8-byte aligned (an adopted view may be 4-byte aligned only) or absent.
+   * a chunk that is not 8-byte aligned (an adopted view may be 4-byte aligned only), absent, or
+   * detached (a closed store's mapping).
    */
   longsAt(c: number): BigInt64Array | undefined {
     let longs = this.#longs[c];
     if (longs === undefined) {
       const chunk = this.chunkAt(c);
-      if (chunk === undefined || chunk.byteOffset % 8 !== 0) return undefined;
+      if (chunk === undefined || chunk.length === 0 || chunk.byteOffset % 8 !== 0) return undefined;
       longs = new BigInt64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3);
       this.#longs[c] = longs;
     }

@@ -178,9 +178,10 @@ export class TreeSnapshot implements TreeView, ChunkSource, NodeWordSource {
       const lvl = this.#levels[k]!;
       const cn = lvl.chunkNodes;
       const c = Math.floor(start / cn);
-      const longs = this.#longsOf(lvl, c);
+      let longs = lvl.longsAt?.(c);
+      if (longs === undefined || longs.length === 0) longs = this.#longsOf(lvl, c);
       GROUP_LONGS[k] = longs;
-      if (longs === undefined) continue; // not 8-byte aligned: copied byte by byte below
+      if (longs === undefined) continue; // not 8-byte aligned: copied by readNode below
       const offset = (start - c * cn) * 4;
       GROUP_OFFSET[k] = offset;
       TOUCHED[k] = longs[offset]!;
@@ -222,20 +223,14 @@ export class TreeSnapshot implements TreeView, ChunkSource, NodeWordSource {
     }
   }
 
-  /** Chunk `c` of `lvl` as 64-bit words, or `undefined` if it is not 8-byte aligned; `CLOSED` for a chunk of checkpoint files closed since. */
+  /**
+   * Chunk `c` of `lvl` as 64-bit words when the level does not offer them, or `undefined` if it is not
+   * 8-byte aligned; `CLOSED` for a chunk of checkpoint files closed since (detached: length 0).
+   */
   #longsOf(lvl: SnapshotLevel, c: number): BigInt64Array | undefined {
-    let longs: BigInt64Array | undefined;
-    let chunk: Uint8Array | undefined;
-    if (lvl.longsAt !== undefined) {
-      longs = lvl.longsAt(c);
-      if (longs !== undefined && longs.length > 0) return longs;
-      chunk = lvl.chunkAt(c);
-    } else {
-      chunk = lvl.chunkAt(c);
-      if (chunk !== undefined && chunk.length > 0 && chunk.byteOffset % 8 === 0) return new BigInt64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3);
-    }
+    const chunk = lvl.chunkAt(c);
     if (chunk === undefined || chunk.length === 0) throw new RotorTreeError('CLOSED', 'this snapshot reads checkpoint files that were closed');
-    return undefined;
+    return chunk.byteOffset % 8 === 0 ? new BigInt64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3) : undefined;
   }
 
   /**
