@@ -42,11 +42,15 @@ export interface EncodedPlace {
   readonly length: number;
 }
 
-let placeOf: (proof: EncodedInclusionProof) => EncodedPlace;
+/** The place {@link encodedPlace} last read (one record, rewritten by each call: no allocation per proof). */
+const PLACE: { buffer: Uint8Array; at: number; length: number } = { buffer: new Uint8Array(0), at: 0, length: 0 };
 
-/** @internal The buffer holding `proof`'s bytes and where they are in it (no view made). */
+let placeOf: (proof: EncodedInclusionProof) => void;
+
+/** @internal The buffer holding `proof`'s bytes and where they are in it (no view made); valid until the next call. */
 export function encodedPlace(proof: EncodedInclusionProof): EncodedPlace {
-  return placeOf(proof);
+  placeOf(proof);
+  return PLACE;
 }
 
 /**
@@ -71,7 +75,11 @@ export class EncodedInclusionProof implements InclusionProof {
   #levels: readonly ProofLevel[] | undefined;
 
   static {
-    placeOf = (proof) => ({ buffer: proof.#buffer, at: proof.#at, length: proof.#length });
+    placeOf = (proof) => {
+      PLACE.buffer = proof.#buffer;
+      PLACE.at = proof.#at;
+      PLACE.length = proof.#length;
+    };
   }
 
   /**

@@ -15,6 +15,22 @@ export const MAX_PATH_LEVELS = 53;
  * levels (the tree's depth).
  */
 export function inclusionPath(n: number, index: number, size: number, positions: Uint8Array, counts: Uint8Array, at: number): number {
+  // n a power of two and sizes below 2^31 (the common case): shifts and masks instead of divisions.
+  if ((n & (n - 1)) === 0 && size <= 0x7fffffff) {
+    const shift = 31 - Math.clz32(n);
+    const mask = n - 1;
+    let k = 0;
+    for (let idx = index, len = size; len > 1; k++) {
+      const position = idx & mask;
+      const start = idx - position;
+      const end = start + n < len ? start + n : len;
+      positions[at + k] = position;
+      counts[at + k] = end - start - 1;
+      idx = start >>> shift;
+      len = (len + mask) >>> shift;
+    }
+    return k;
+  }
   let k = 0;
   for (let idx = index, len = size; len > 1; k++) {
     const position = idx % n;
