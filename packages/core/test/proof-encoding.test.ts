@@ -215,6 +215,10 @@ describe('proofs in their binary form', () => {
     expect(p.leaf.buffer).toBe(p.bytes.buffer);
     expect(p.levels[1]!.siblings[2]!.buffer).toBe(p.bytes.buffer);
     expect(p.toObject().levels[1]!.siblings[2]!.buffer).not.toBe(p.bytes.buffer);
+    // The bytes are the proof: the views write through, the arrays holding them cannot be changed.
+    expect(Object.isFrozen(p.levels) && Object.isFrozen(p.levels[0]) && Object.isFrozen(p.levels[0]!.siblings)).toBe(true);
+    const c = generateConsistencyProof(cachedView(4, 100), 33, testHasher);
+    expect(Object.isFrozen(c.levels) && Object.isFrozen(c.levels[0]!.left)).toBe(true);
     // A spread copies only the plain fields (documented): toObject is the plain copy.
     expect(Object.keys({ ...p }).sort()).toEqual(['leafIndex', 'n', 'treeSize']);
   });

@@ -25,10 +25,11 @@ function nodeAt(bytes: Uint8Array, at: number): Uint8Array {
   return bytes.subarray(at, at + NODE_SIZE);
 }
 
-function nodesAt(bytes: Uint8Array, at: number, count: number): Uint8Array[] {
+/** Views of `count` nodes from `bytes[at]`, in a frozen array (the proof's bytes are its truth: a view writes through, a replaced element could not). */
+function nodesAt(bytes: Uint8Array, at: number, count: number): readonly Uint8Array[] {
   const out = new Array<Uint8Array>(count);
   for (let i = 0; i < count; i++) out[i] = nodeAt(bytes, at + i * NODE_SIZE);
-  return out;
+  return Object.freeze(out);
 }
 
 function copyNodes(nodes: readonly Uint8Array[]): Uint8Array[] {
@@ -115,16 +116,17 @@ export class EncodedInclusionProof implements InclusionProof {
     return (this.#root ??= nodeAt(this.#buffer, this.#at + INCLUSION_ROOT));
   }
 
+  /** The levels, made on first read: frozen arrays of views into {@link bytes} (changing a node's bytes changes the proof). */
   get levels(): readonly ProofLevel[] {
     if (this.#levels === undefined) {
       const depth = inclusionPath(this.n, this.leafIndex, this.treeSize, POSITIONS, COUNTS, 0);
       const levels = new Array<ProofLevel>(depth);
       for (let k = 0, at = this.#at + INCLUSION_NODES; k < depth; k++) {
         const count = COUNTS[k]!;
-        levels[k] = { position: POSITIONS[k]!, siblings: nodesAt(this.#buffer, at, count) };
+        levels[k] = Object.freeze({ position: POSITIONS[k]!, siblings: nodesAt(this.#buffer, at, count) });
         at += count * NODE_SIZE;
       }
-      this.#levels = levels;
+      this.#levels = Object.freeze(levels);
     }
     return this.#levels;
   }
@@ -181,10 +183,10 @@ export class EncodedConsistencyProof implements ConsistencyProof {
       for (let k = 0, at = CONSISTENCY_NODES; k < depth; k++) {
         const left = POSITIONS[k]!;
         const right = COUNTS[k]!;
-        levels[k] = { left: nodesAt(this.bytes, at, left), right: nodesAt(this.bytes, at + left * NODE_SIZE, right) };
+        levels[k] = Object.freeze({ left: nodesAt(this.bytes, at, left), right: nodesAt(this.bytes, at + left * NODE_SIZE, right) });
         at += (left + right) * NODE_SIZE;
       }
-      this.#levels = levels;
+      this.#levels = Object.freeze(levels);
     }
     return this.#levels;
   }
