@@ -34,11 +34,11 @@ const ROWS: readonly RowSpec[] = [
   { id: 'generateBatch', label: '`generateProofs` of 10k indices (one buffer)', unit: 'us', how: 'one call per round for 10k random leaves, per proof' },
   { id: 'verify', label: '`verifyProof` (root, size and n bound)', unit: 'us', rust: 'verify', how: 'rounds of 10k proofs of random leaves, each verified on its own' },
   { id: 'verifyBatch', label: '`verifyProofs` of a batch of 10k', unit: 'us', how: 'one call per round on a generateProofs batch, per proof' },
-  { id: 'insertManyArray', label: '`insertMany` of an array of 1M `Uint8Array(32)`', unit: 'mps', rust: 'insertMany', how: 'a fresh tree per round; each leaf its own 32-byte array (the shape @zk-kit/lean-imt users have), made before the clock starts' },
+  { id: 'insertManyArray', label: '`insertMany` of an array of `Uint8Array(32)` leaves', unit: 'mps', rust: 'insertMany', how: 'a fresh tree per round; each leaf its own 32-byte array (the shape @zk-kit/lean-imt users have), made before the clock starts' },
   { id: 'insertManyViews', label: '  same, the leaves views of one buffer', unit: 'mps', how: 'as above, each leaf a subarray of one flat buffer' },
-  { id: 'insertManyFlat', label: '`insertMany` of one flat 32 MiB buffer', unit: 'mps', rust: 'insertMany', how: 'a fresh tree per round, the buffer copied into it' },
+  { id: 'insertManyFlat', label: '`insertMany` of one flat buffer', unit: 'mps', rust: 'insertMany', how: 'a fresh tree per round, the buffer copied into it' },
   { id: 'insertManyTransfer', label: '  same, buffer transferred (`{ transfer: true }`)', unit: 'mps', how: 'a fresh copy of the buffer per round (made before the clock), handed to the tree' },
-  { id: 'insertOneByOne', label: 'one-by-one `insert` of 100k', unit: 'mps', rust: 'insert', how: 'a fresh tree per round, `insert` of each leaf, every root returned' },
+  { id: 'insertOneByOne', label: 'one-by-one `insert`', unit: 'mps', rust: 'insert', how: 'a fresh tree per round, `insert` of each leaf, every root returned' },
 ];
 
 /** The rows run for every N (the others at N=4 only). */
@@ -113,7 +113,7 @@ export function userBench(ctx: BenchContext): void {
   const live = measured.get('generateKeptLiveHeap.N4');
   if (generate !== undefined && live !== undefined) results.metric('user.generateKeptLiveHeap.ratio', live.value / generate.value);
   results.table({
-    title: `As users call it: N=4, ${size} leaves, BLAKE3 ${blake3().backend ?? 'unknown'}, a fresh process per row`,
+    title: `As users call it: N=4, trees and batches of ${size} leaves, ${singles} one-by-one inserts, BLAKE3 ${blake3().backend ?? 'unknown'}, a fresh process per row`,
     header: ['what', 'ours (median of rounds)', 'rounds min-max', 'first round', 'page faults per round', 'Rust crate here', 'how'],
     rows,
     note:
