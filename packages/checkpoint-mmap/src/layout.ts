@@ -5,7 +5,8 @@
  * - `seg-<id>.dat`: a write-once segment, a run of whole chunks (of one or several levels) that
  *   were all settled when written. `<id>` is unique per write attempt and never reused, so a
  *   published (possibly mapped) segment is never opened for writing again.
- * - `checkpoint.lock`: the exclusive lock (flock), never removed.
+ * The exclusive lock is an flock on the directory itself (lock.ts); a `checkpoint.lock` file left by
+ * an earlier version is not ours to remove and is ignored.
  * @module
  */
 import { NODE_SIZE, chunkNodesFor } from '@rotortree/core';
@@ -14,9 +15,6 @@ import { NODE_SIZE, chunkNodesFor } from '@rotortree/core';
 export const MANIFEST_NAME = 'MANIFEST';
 /** Where the next manifest is written before its rename. */
 export const MANIFEST_TMP_NAME = 'MANIFEST.tmp';
-/** The lock file. */
-export const LOCK_NAME = 'checkpoint.lock';
-
 /** Bytes per chunk of core's `Level` (`chunkNodesFor(n)` nodes of 32 bytes). */
 export function chunkBytesFor(n: number): number {
   return chunkNodesFor(n) * NODE_SIZE;

@@ -1,16 +1,13 @@
 /**
- * The store's exclusive lock. Within this process a registry refuses a second opener of the
- * same directory (on the same file system object); across processes, when the addon is loaded
- * and the files are real, an flock on `checkpoint.lock` does. Without the addon only the
- * in-process check applies (the engine's WAL lock guards the data directory as a whole).
+ * The store's exclusive lock. Real files: an flock on the checkpoint directory itself
+ * (`@rotortree/native`'s `lockDirectory`: fs-ext where it built, else the prebuilt addon; an
+ * in-process registry keyed by device and inode refuses a second opener in this process). A lock
+ * file could be deleted under a live writer; the directory cannot. Injected (in-memory) file
+ * systems: an in-process registry per file-system object.
  * @module
  */
-import { closeSync, openSync, realpathSync } from 'node:fs';
 import { RotorTreeError } from '@rotortree/core';
-import { joinPath } from '@rotortree/core/fs';
-import { ioError } from './errors.js';
-import { LOCK_NAME } from './layout.js';
-import type { MmapAddon } from './native.js';
+import { lockDirectory } from '@rotortree/native';
 
 /** A held lock. */
 export interface HeldLock {
@@ -18,55 +15,27 @@ export interface HeldLock {
   release(): void;
 }
 
-/** Directories held in this process, per file-system object (`REAL` for the real one). */
+/** Directories held in this process, per injected file-system object. */
 const held = new WeakMap<object, Set<string>>();
-const REAL = {};
-
-function registryTake(owner: object, key: string): () => void {
-  let set = held.get(owner);
-  if (set === undefined) held.set(owner, (set = new Set()));
-  if (set.has(key)) throw new RotorTreeError('FILE_LOCKED', `the checkpoint directory ${key} is open already in this process`, { file: key });
-  set.add(key);
-  const s = set;
-  return () => void s.delete(key);
-}
 
 /** Locks a directory of an injected (in-memory) file system: in-process only. */
 export function lockVirtualDir(fs: object, dir: string): HeldLock {
-  let release: (() => void) | undefined = registryTake(fs, dir);
-  return {
-    release() {
-      release?.();
-      release = undefined;
-    },
-  };
-}
-
-/** Locks a real directory (which must exist): registry, plus flock when the addon is there. */
-export function lockRealDir(dir: string, addon: MmapAddon | undefined): HeldLock {
-  const key = realpathSync.native(dir); // one system call (the JS version walks every component)
-  const unregister = registryTake(REAL, key);
-  let fd: number | undefined;
-  if (addon !== undefined) {
-    const path = joinPath(dir, LOCK_NAME);
-    try {
-      fd = openSync(path, 'a');
-      if (!addon.lockExclusive(fd)) {
-        throw new RotorTreeError('FILE_LOCKED', `another process holds ${path}`, { file: path });
-      }
-    } catch (err) {
-      if (fd !== undefined) closeSync(fd);
-      unregister();
-      throw ioError(err, path, 'locking');
-    }
-  }
+  let set = held.get(fs);
+  if (set === undefined) held.set(fs, (set = new Set()));
+  if (set.has(dir)) throw new RotorTreeError('FILE_LOCKED', `the checkpoint directory ${dir} is open already in this process`, { file: dir });
+  set.add(dir);
+  const s = set;
   let done = false;
   return {
     release() {
       if (done) return;
       done = true;
-      if (fd !== undefined) closeSync(fd);
-      unregister();
+      s.delete(dir);
     },
   };
+}
+
+/** Locks a real directory (which must exist) against every other opener: `FILE_LOCKED`, `UNSUPPORTED` or `IO`. */
+export function lockRealDir(dir: string): HeldLock {
+  return lockDirectory(dir, { purpose: 'checkpoint' });
 }

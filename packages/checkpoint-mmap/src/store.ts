@@ -14,6 +14,7 @@ import { bestCrc32c } from './checksum.js';
 import { corruption, ioError, isNotFound } from './errors.js';
 import type { HeldLock } from './lock.js';
 import { lockRealDir, lockVirtualDir } from './lock.js';
+import { assertLockingSupported } from '@rotortree/native';
 import { MANIFEST_NAME, MANIFEST_TMP_NAME, MAX_SEGMENT_BYTES, chunkBytesFor, isOwnedLeftover, parseSegmentName, segmentName } from './layout.js';
 import type { Manifest } from './manifest.js';
 import { decodeManifest } from './manifest.js';
@@ -172,6 +173,7 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
       this.#baseKnown = true;
       return manifest === undefined ? undefined : this.#published(manifest);
     }
+    if (this.#real) assertLockingSupported(this.#dir); // before anything is created
     await this.#mkdir();
     this.#lock = this.#takeLock();
     this.#source = this.#makeSource();
@@ -277,8 +279,7 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
 
   #takeLock(): HeldLock {
     if (!this.#real) return lockVirtualDir(this.#fs, this.#dir);
-    // The flock needs the addon even when mmap is turned off.
-    return lockRealDir(this.#dir, loadMmapAddon({ disabled: false }));
+    return lockRealDir(this.#dir);
   }
 
   #makeSource(): SegmentSource {

@@ -38,6 +38,7 @@ export function groupsFor(caps: Capabilities): string[] {
   if (caps.corruptionDetection) groups.push('corruption');
   if (caps.crashSimulation !== false) groups.push('lostFiles', 'foreignFiles');
   if (caps.checkpoints && caps.corruptionDetection) groups.push('checkpointReads');
+  if (caps.locking === 'process') groups.push('lockRemoval');
   if (caps.followers && caps.crashSimulation !== false) groups.push('followers');
   if (caps.corruptionDetection && caps.crashSimulation === 'fs') groups.push('hugeTails');
   return groups;

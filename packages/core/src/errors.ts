@@ -31,7 +31,16 @@ export type ErrorCode =
   /** A write or fsync failed earlier; nothing is made durable any more. */
   | 'POISONED'
   /** The tree (or backend) was closed. */
-  | 'CLOSED';
+  | 'CLOSED'
+  /** This machine lacks what the operation needs (e.g. no addon provides `flock`); the message names it. */
+  | 'UNSUPPORTED'
+  /**
+   * Another writer took the writership of the tree (a shared store such as PostgreSQL: its epoch
+   * moved on); this writer's write was refused and it is poisoned.
+   */
+  | 'FENCED'
+  /** The server cannot keep what it acknowledges (fsync, full_page_writes or synchronous_commit off, a read-only standby, an unsupported version). */
+  | 'UNSAFE_SERVER';
 
 /** Where stored data is damaged, for `CORRUPTION` and `TORN_TAIL`. */
 export interface ErrorLocation {

@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { addonCandidates } from '@rotortree/native/paths';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadNativeKernel, nativeSimdLevels } from '../src/native/loader.js';
 
-const addonBuilt = existsSync(fileURLToPath(new URL('../native/build/Release/rotortree_blake3.node', import.meta.url)));
+// Compiled here, or prebuilt for this platform and arch.
+const addonBuilt = addonCandidates(fileURLToPath(new URL('../', import.meta.url)), 'rotortree_blake3').some((path) => existsSync(path));
 const savedEnv = process.env['ROTORTREE_DISABLE_NATIVE'];
 
 afterEach(() => {

@@ -4,7 +4,7 @@
  * @module
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from 'node:fs';
 import { delimiter, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,6 +26,10 @@ interface PackageJson {
   readonly name?: string;
   readonly version?: string;
   readonly private?: boolean;
+  readonly license?: string;
+  readonly repository?: { readonly type?: string; readonly url?: string; readonly directory?: string };
+  readonly homepage?: string;
+  readonly keywords?: readonly string[];
   readonly devDependencies?: Record<string, string>;
 }
 
@@ -111,5 +115,38 @@ export function cleanEnv(): NodeJS.ProcessEnv {
     .filter((entry) => entry !== '' && !entry.startsWith(WORKSPACE_ROOT) && !entry.includes(`node_modules${sep}.bin`))
     .join(delimiter);
   env['npm_config_nodedir'] = process.env['npm_config_nodedir'] ?? '/usr';
+  return env;
+}
+
+/** What a C/C++ build needs and a machine without a compiler lacks (node-gyp also needs Python and make). */
+const BUILD_TOOL = /^(cc|c\+\+|c89|c99|cpp|gcc.*|g\+\+.*|clang.*|.*-(gcc|g\+\+|cc|c\+\+|cpp)(-[\d.]+)?|make|gmake|python.*|node-gyp|ld|ld\..*|as)$/;
+
+/**
+ * {@link cleanEnv} on a machine with no compiler: PATH is one folder, `binDir` (created here),
+ * holding a link to every command of the clean PATH except C/C++ compilers, linkers, make, Python
+ * and node-gyp, so that node-gyp (fs-ext's install) and a compile at install both fail as there.
+ */
+export function noCompilerEnv(binDir: string): NodeJS.ProcessEnv {
+  const env = cleanEnv();
+  mkdirSync(binDir, { recursive: true });
+  for (const dir of (env['PATH'] ?? '').split(delimiter)) {
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      continue;
+    }
+    for (const name of names) {
+      if (BUILD_TOOL.test(name) || existsSync(join(binDir, name))) continue;
+      try {
+        accessSync(join(dir, name), constants.X_OK);
+        symlinkSync(join(dir, name), join(binDir, name));
+      } catch {
+        // not an executable, or a name seen earlier on PATH
+      }
+    }
+  }
+  env['PATH'] = binDir;
+  delete env['PYTHON'];
   return env;
 }

@@ -12,8 +12,12 @@
  * 5. The tree, opened as usual (checkpoint + WAL replay): sampled inclusion proofs verify against
  *    its root and size, with its hasher and, for BLAKE3, with the independent JS reference backend.
  *
- * Damage is reported as issues with a code and a location, not thrown; `FILE_LOCKED`,
- * `CONFIG_MISMATCH` and `IO` are thrown.
+ * A tree a live writer holds (its directory is locked) is checked read-only beside it instead: the
+ * checkpoint as in 3, the WAL's durable records through a follower (each checked, and the writer's
+ * published roots), sampled proofs of that state (`live: true` in the report).
+ *
+ * Damage is reported as issues with a code and a location, not thrown; `CONFIG_MISMATCH` and `IO`
+ * are thrown.
  * @module
  */
 import { randomInt } from 'node:crypto';
@@ -25,6 +29,7 @@ import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
 import { readDescriptor } from './descriptor.js';
 import type { TreeDescriptor } from './descriptor.js';
 import { layoutOf } from './layout.js';
+import { follow } from './follow.js';
 import { hasherFor, open } from './open.js';
 import { lockTreeDirectory } from './tree-lock.js';
 
@@ -68,6 +73,8 @@ export interface CheckReport {
   readonly root?: string;
   /** The WAL records after the checkpoint: how many, their leaves, and the last seq. */
   readonly wal: { readonly records: number; readonly leaves: number; readonly lastSeq: number };
+  /** True when a live writer held the tree: checked read-only beside it (durable state only, nothing cut). */
+  readonly live?: boolean;
   readonly checkpoint?: { readonly seq: number; readonly size: number; readonly nodesCompared: number; readonly mismatches: number };
   readonly proofs: { readonly checked: number; readonly failed: number };
   readonly issues: readonly CheckIssue[];
@@ -205,7 +212,13 @@ export async function checkTree(dir: string, options: CheckOptions = {}): Promis
   let leaves = 0;
   let lastSeq = 0;
   let checkpoint: CheckReport['checkpoint'];
-  const release = lockTreeDirectory(dir);
+  let release: (() => void) | undefined;
+  try {
+    release = lockTreeDirectory(dir);
+  } catch (err) {
+    if (!isRotorTreeError(err, 'FILE_LOCKED')) throw err;
+  }
+  if (release === undefined) return checkLive(dir, params, hasher, options, issues);
   try {
     const wal = fsWal({ dir: layout.wal });
     try {
@@ -256,47 +269,99 @@ export async function checkTree(dir: string, options: CheckOptions = {}): Promis
   }
 
   // 5. The tree as recovery builds it, and sampled proofs of it.
-  let size: number | undefined;
-  let root: string | undefined;
+  const sampled = issues.some((i) => i.code === 'CORRUPTION')
+    ? undefined
+    : await collect(issues, async () => {
+        const tree = await open(dir, { hasher, create: false, checkpointOnClose: false, flushPolicy: { kind: 'manual' } });
+        try {
+          return sampleProofs(tree.snapshot(), hasher, options, issues);
+        } finally {
+          await tree.close();
+        }
+      });
+  return report(params, issues, { records, leaves, lastSeq }, checkpoint, sampled);
+}
+
+/** What the proof sampling found. */
+interface Sampled {
+  readonly size: number;
+  readonly root: string | undefined;
+  readonly checked: number;
+  readonly failed: number;
+}
+
+/** Verifies sampled inclusion proofs of `snap` (with `hasher` and, for BLAKE3, the JS reference); failures become issues. */
+function sampleProofs(snap: TreeView, hasher: Hasher, options: CheckOptions, issues: CheckIssue[]): Sampled {
+  const progress = options.onProgress ?? (() => {});
+  const r = snap.root;
+  const reference = hasher.id === BLAKE3_ID && hasher.backend !== 'js' ? blake3({ backend: 'js' }) : undefined;
+  const indexes = sampleIndexes(snap.size, options.samples ?? 64);
   let checked = 0;
   let failed = 0;
-  if (!issues.some((i) => i.code === 'CORRUPTION')) {
-    const tree = await collect(issues, () => open(dir, { hasher, create: false, checkpointOnClose: false, flushPolicy: { kind: 'manual' } }));
-    if (tree !== undefined) {
-      try {
-        const snap = tree.snapshot();
-        size = snap.size;
-        const r = snap.root;
-        root = r === undefined ? undefined : toHex(r);
-        const reference = hasher.id === BLAKE3_ID && hasher.backend !== 'js' ? blake3({ backend: 'js' }) : undefined;
-        const indexes = sampleIndexes(snap.size, options.samples ?? 64);
-        for (const index of indexes) {
-          const proof = generateProof(snap, index);
-          const trusted = { root: r!, size: snap.size, n: snap.n };
-          const good = verifyProof(hasher, proof, trusted) && (reference === undefined || verifyProof(reference, proof, trusted));
-          checked++;
-          if (!good) {
-            failed++;
-            if (failed <= maxListed) issues.push({ code: 'CORRUPTION', message: `the inclusion proof of leaf ${index} does not verify`, level: 0, index });
-          }
-          progress('proofs', checked, indexes.length);
-        }
-      } finally {
-        await tree.close();
-      }
+  for (const index of indexes) {
+    const proof = generateProof(snap, index);
+    const trusted = { root: r!, size: snap.size, n: snap.n };
+    const good = verifyProof(hasher, proof, trusted) && (reference === undefined || verifyProof(reference, proof, trusted));
+    checked++;
+    if (!good) {
+      failed++;
+      if (failed <= (options.maxListed ?? 20)) issues.push({ code: 'CORRUPTION', message: `the inclusion proof of leaf ${index} does not verify`, level: 0, index });
     }
+    progress('proofs', checked, indexes.length);
   }
+  return { size: snap.size, root: r === undefined ? undefined : toHex(r), checked, failed };
+}
+
+function report(params: TreeDescriptor, issues: CheckIssue[], wal: CheckReport['wal'], checkpoint: CheckReport['checkpoint'], sampled: Sampled | undefined): CheckReport {
   return {
     ok: !issues.some((i) => i.code === 'CORRUPTION'),
     treeId: params.treeId,
     n: params.n,
     maxDepth: params.maxDepth,
     hasher: params.hasher,
-    ...(size === undefined ? {} : { size }),
-    ...(root === undefined ? {} : { root }),
-    wal: { records, leaves, lastSeq },
+    ...(sampled === undefined ? {} : { size: sampled.size }),
+    ...(sampled?.root === undefined ? {} : { root: sampled.root }),
+    wal,
     ...(checkpoint === undefined ? {} : { checkpoint }),
-    proofs: { checked, failed },
+    proofs: { checked: sampled?.checked ?? 0, failed: sampled?.failed ?? 0 },
     issues,
   };
+}
+
+/**
+ * The check of a tree a live writer holds (its directory is locked): read-only, beside the writer.
+ * The checkpoint is read with every chunk's checksum checked and every level recomputed; a follower
+ * reads the WAL's durable records (each checked) and the writer's published roots; sampled proofs of
+ * the follower's state. Nothing is cut or written (a torn tail, if any, is the writer's to cut).
+ */
+async function checkLive(dir: string, params: TreeDescriptor, hasher: Hasher, options: CheckOptions, issues: CheckIssue[]): Promise<CheckReport> {
+  const layout = layoutOf(dir);
+  const progress = options.onProgress ?? (() => {});
+  let checkpoint: CheckReport['checkpoint'];
+  const store = mmapCheckpointStore({ dir: layout.checkpoint, verify: true, readOnly: true });
+  try {
+    const config = { n: params.n, maxDepth: params.maxDepth, hasherId: params.hasher, treeId: params.treeId };
+    const stored = await collect(issues, () => store.open(config));
+    if (stored !== undefined) {
+      const compared = compareLevels(stored.view, hasher, layout.checkpoint, issues, options.maxListed ?? 20, progress);
+      checkpoint = { seq: stored.seq, size: stored.view.size, ...compared };
+    }
+  } finally {
+    await store.close();
+  }
+  let wal: CheckReport['wal'] = { records: 0, leaves: 0, lastSeq: checkpoint?.seq ?? 0 };
+  let sampled: Sampled | undefined;
+  if (!issues.some((i) => i.code === 'CORRUPTION')) {
+    sampled = await collect(issues, async () => {
+      const follower = await follow(dir, { hasher, pollMs: 0 });
+      try {
+        const snap = follower.snapshot();
+        wal = { records: follower.seq - follower.checkpointSeq, leaves: snap.size - (follower.checkpointSeq === checkpoint?.seq ? checkpoint.size : 0), lastSeq: follower.seq };
+        return sampleProofs(snap, hasher, options, issues);
+      } finally {
+        await follower.close();
+      }
+    });
+  }
+  return { ...report(params, issues, wal, checkpoint, sampled), live: true };
 }

@@ -44,9 +44,11 @@ const PINNED_FRACTION = 256;
  * each cover at least 256 leaves (n^p >= 256: p = 4 for n = 4, 8 for n = 2, 1 for n >= 256).
  * The pinned levels then take at most ~1/255 of the leaf level's memory (128 MiB for 2^30 leaves),
  * and the levels below are read through mmap from checkpoint files. Proof reads touch at most
- * p * (n - 1) mapped nodes.
+ * p * (n - 1) mapped nodes. Throws `RangeError` for an `n` outside 2..256.
  */
 export function defaultTiering(n: number): TieringOptions {
+  // n < 2 would never reach the fraction (the loop below would never end).
+  if (!Number.isInteger(n) || n < 2 || n > 256) throw new RangeError(`n must be an integer in 2..256, got ${String(n)}`);
   let p = 0;
   for (let cover = 1; cover < PINNED_FRACTION; cover *= n) p++;
   return { pinAboveLevel: p };

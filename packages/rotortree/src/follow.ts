@@ -10,6 +10,7 @@ import { defaultTiering } from './defaults.js';
 import { readDescriptor } from './descriptor.js';
 import { layoutOf } from './layout.js';
 import { hasherFor } from './open.js';
+import { assertFollowOptions } from './open-options.js';
 
 /** Options of {@link follow}. Every one is optional. */
 export interface FollowDirOptions {
@@ -34,7 +35,7 @@ export interface FollowDirOptions {
  */
 export async function follow(dir: string, options: FollowDirOptions = {}): Promise<RotorFollower> {
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('dir must be a non-empty string');
-  if (options === null || typeof options !== 'object') throw new TypeError('options must be an object');
+  assertFollowOptions(options);
   const layout = layoutOf(dir);
   const d = await readDescriptor(layout.descriptor);
   if (d === undefined) {

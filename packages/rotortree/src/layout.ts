@@ -3,7 +3,7 @@
  *
  * ```
  * <dir>/rotortree.json   the descriptor: n, maxDepth, hasher id (written once, atomically)
- * <dir>/wal/             the write-ahead log (@rotortree/wal-fs: wal.log, wal.lock)
+ * <dir>/wal/             the write-ahead log (@rotortree/wal-fs: wal.log; the directory is flocked)
  * <dir>/checkpoint/      the checkpoint store (@rotortree/checkpoint-mmap: MANIFEST, seg-*.dat)
  * ```
  *

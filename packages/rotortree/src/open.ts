@@ -3,12 +3,14 @@
  * @module
  */
 import { rm, rmdir } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
 import { RotorTree, RotorTreeError, newTreeId } from '@rotortree/core';
 import type { CheckpointPolicy, FlushPolicy, Hasher, TieringOptions } from '@rotortree/core';
 import { nodeFileSystem } from '@rotortree/core/fs';
 import { BLAKE3_ID, BLAKE3_LEGACY_ID, blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
+import { assertLockingSupported } from '@rotortree/native';
 import { DEFAULT_CHECKPOINT, DEFAULT_FLUSH, DEFAULT_MAX_DEPTH, DEFAULT_N, defaultTiering } from './defaults.js';
 import { readDescriptor, writeDescriptor } from './descriptor.js';
 import type { TreeDescriptor } from './descriptor.js';
@@ -94,12 +96,38 @@ function param(stored: number | undefined, given: number | undefined, fallback: 
   return stored;
 }
 
-/** True when `dir` exists and holds anything besides a descriptor (files of a tree). */
-async function holdsTreeFiles(dir: string, descriptorName: string): Promise<boolean> {
+/** True when `dir` holds a backend's directory of a tree (another user's files do not make one). */
+async function holdsTreeFiles(layout: TreeLayout): Promise<boolean> {
   const fs = nodeFileSystem();
-  if (!(await fs.exists(dir))) return false;
-  const names = await fs.readdir(dir);
-  return names.some((name) => name !== descriptorName && name !== `${descriptorName}.tmp`);
+  return (await fs.exists(layout.wal)) || (await fs.exists(layout.checkpoint));
+}
+
+/**
+ * Creates `dir` and its missing parents, each name made durable (an fsync of its parent: a new
+ * tree's directory must not vanish in a power loss after its inserts were acknowledged). Returns
+ * the directories it created, outermost first.
+ */
+async function makeDirectory(dir: string): Promise<string[]> {
+  const fs = nodeFileSystem();
+  const created: string[] = [];
+  try {
+    for (let d = resolve(dir); !(await fs.exists(d)); d = dirname(d)) {
+      created.unshift(d);
+      if (dirname(d) === d) break;
+    }
+    if (created.length === 0) return created;
+    await fs.mkdir(dir, { recursive: true });
+    for (const d of created) await fs.fsyncDir(dirname(d));
+  } catch (err) {
+    await removeDirectories(created);
+    throw new RotorTreeError('IO', `cannot create ${dir}`, { file: dir, cause: err });
+  }
+  return created;
+}
+
+/** Removes the (empty) directories `created`, innermost first; what cannot be removed stays. */
+async function removeDirectories(created: readonly string[]): Promise<void> {
+  for (let i = created.length - 1; i >= 0; i--) await rmdir(created[i]!).catch(() => undefined);
 }
 
 /**
@@ -124,14 +152,13 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Roto
   if (typeof dir !== 'string' || dir.length === 0) throw new TypeError('dir must be a non-empty string');
   assertOpenOptions(options);
   const layout = layoutOf(dir);
-  const fs = nodeFileSystem();
   let stored = await readDescriptor(layout.descriptor);
   if (stored === undefined) {
     if (options.create === false) {
       const cause = Object.assign(new Error(`ENOENT: no rotortree in ${dir}`), { code: 'ENOENT' });
       throw new RotorTreeError('IO', `no rotortree in ${dir} (no ${layout.descriptor})`, { file: layout.descriptor, cause });
     }
-    if (await holdsTreeFiles(dir, 'rotortree.json')) {
+    if (await holdsTreeFiles(layout)) {
       throw new RotorTreeError('CORRUPTION', `${layout.descriptor} is missing, but ${dir} holds files of a tree`, { file: layout.descriptor });
     }
   }
@@ -140,12 +167,8 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Roto
   const n = param(stored?.n, options.n, DEFAULT_N, file, 'n');
   const maxDepth = param(stored?.maxDepth, options.maxDepth, DEFAULT_MAX_DEPTH, file, 'maxDepth');
   const hasher = hasherFor(stored?.hasher, options.hasher, file);
-  const createdDir = stored === undefined && !(await fs.exists(dir));
-  try {
-    await fs.mkdir(dir, { recursive: true });
-  } catch (err) {
-    throw new RotorTreeError('IO', `cannot create ${dir}`, { file: dir, cause: err });
-  }
+  assertLockingSupported(dir); // UNSUPPORTED (no flock provider) before anything is created
+  const createdDirs = await makeDirectory(dir);
   let release: (() => void) | undefined;
   let creating = false;
   try {
@@ -173,7 +196,8 @@ export async function open(dir: string, options: OpenOptions = {}): Promise<Roto
     return tree;
   } catch (err) {
     // A tree this call began to create was never handed out (nothing in it was acknowledged): undo it.
-    if (creating) await removeCreated(layout, createdDir);
+    if (creating) await removeCreated(layout, createdDirs);
+    else await removeDirectories(createdDirs);
     release?.();
     throw err;
   }
@@ -203,8 +227,8 @@ function openEngine(layout: TreeLayout, stored: TreeDescriptor, hasher: Hasher, 
   });
 }
 
-/** Removes what an open that began to create a tree made: its descriptor, backend directories, and `dir` if it made it. */
-async function removeCreated(layout: TreeLayout, createdDir: boolean): Promise<void> {
+/** Removes what an open that began to create a tree made: its descriptor, backend directories, and the directories it made. */
+async function removeCreated(layout: TreeLayout, createdDirs: readonly string[]): Promise<void> {
   await Promise.allSettled([rm(layout.wal, { recursive: true, force: true }), rm(layout.checkpoint, { recursive: true, force: true }), rm(layout.descriptor, { force: true })]);
-  if (createdDir) await rmdir(layout.dir).catch(() => undefined);
+  await removeDirectories(createdDirs);
 }

@@ -1,14 +1,14 @@
 /**
  * The `rotortree` command line, run as a real child process (`node dist/cli/main.js`): exit codes,
  * `--json` output, errors (missing tree, held lock, damaged WAL and checkpoint, bad input), and
- * round trips (append → prove → verify).
+ * round trips (append → prove → verify). `dist` is built by the global setup (test/build-dist.ts).
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LeanIMT, generateProof, inclusionProofToJSON, toHex } from '@rotortree/core';
 import type { TreeView } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
@@ -22,11 +22,6 @@ const base = mkdtempSync(join(tmpdir(), 'rotortree-cli-'));
 let seq = 0;
 const fresh = (): string => join(base, `t${seq++}`);
 
-beforeAll(() => {
-  // The CLI runs from dist: build it (tsc, a few seconds).
-  execFileSync(process.execPath, [join(pkg, '../../node_modules/typescript/bin/tsc'), '-p', join(pkg, 'tsconfig.build.json')], { stdio: 'inherit' });
-}, 60_000);
-
 afterAll(() => rmSync(base, { recursive: true, force: true }));
 
 interface Run {
@@ -37,8 +32,8 @@ interface Run {
   readonly json: Record<string, unknown>;
 }
 
-function cli(args: readonly string[], input?: string | Uint8Array): Run {
-  const r = spawnSync(process.execPath, [main, ...args], { input: input ?? '', timeout: 30_000 });
+function cli(args: readonly string[], input?: string | Uint8Array, env: NodeJS.ProcessEnv = process.env): Run {
+  const r = spawnSync(process.execPath, [main, ...args], { input: input ?? '', timeout: 30_000, env });
   const stdout = r.stdout.toString();
   let json: Record<string, unknown> = {};
   try {
@@ -203,6 +198,7 @@ describe('info, checkpoint, check, bench', () => {
     const dir = treeWith(2000, 500, ['--no-checkpoint']);
     const r = cli(['info', '--dir', dir, '--json']);
     expect(r.code).toBe(0);
+    expect(r.json['lock']).toEqual({ directories: ['.', 'wal', 'checkpoint'], provider: 'fs-ext' }); // fs-ext builds in this workspace
     expect(r.json).toMatchObject({ size: 2000, depth: 6, n: 4, maxDepth: 32, root: modelRoot(2000), seq: 4, checkpointSeq: 0 });
     expect((r.json['hasher'] as { id: string }).id).toBe('blake3');
     const files = (r.json['files'] as { path: string; bytes: number }[]).map((f) => f.path);
@@ -268,19 +264,20 @@ describe('errors', () => {
     const r = cli(['append', '--dir', dir, '--batch', '1', '--json'], hexLines(0, 3));
     expect(r.code).toBe(8);
     expect(errorOf(r).code).toBe('MAX_DEPTH_EXCEEDED');
-    expect(errorOf(r).message).toMatch(/after 2 leaves were appended/);
+    expect(errorOf(r)).toMatchObject({ durable: 2, firstIndex: 0 }); // what the tokens confirm
     expect(cli(['root', '--dir', dir, '--json']).json).toEqual({ root: modelRoot(2, 2), size: 2, depth: 1 });
   });
 
-  it('an empty tree has an empty root line; an unwritable --out is IO (exit 6)', () => {
+  it('an empty tree has an empty root line; an --out in a missing directory is a usage error naming it (exit 2)', () => {
     const dir = fresh();
     cli(['init', '--dir', dir]);
     expect(cli(['root', '--dir', dir])).toMatchObject({ code: 0, stdout: '\n' });
     expect(cli(['root', '--dir', dir, '--json']).json).toEqual({ root: null, size: 0, depth: 0 });
     cli(['append', '--dir', dir], hexLines(0, 2));
-    const r = cli(['prove', '0', '--dir', dir, '--out', join(base, 'no-such-dir', 'p.json'), '--json']);
-    expect(r.code).toBe(6);
-    expect(errorOf(r).code).toBe('IO');
+    const out = join(base, 'no-such-dir', 'p.json');
+    const r = cli(['prove', '0', '--dir', dir, '--out', out, '--json']);
+    expect(r.code).toBe(2);
+    expect(errorOf(r)).toMatchObject({ code: 'USAGE', file: out });
   });
 
   it('usage errors exit 2', () => {
@@ -293,7 +290,7 @@ describe('errors', () => {
     expect(cli(['verify', '--help']).stdout).toMatch(/--root <hex>/);
   });
 
-  it('a directory held by another process is FILE_LOCKED (exit 3)', async () => {
+  it('a directory held by another process is FILE_LOCKED (exit 3) for a writer, also with every *.lock file under it deleted; readers read beside it', async () => {
     const dir = treeWith(10);
     const script = join(base, 'hold.mjs');
     writeFileSync(
@@ -311,16 +308,28 @@ setInterval(() => {}, 1000);
         holder.stdout.on('data', (d: Buffer) => d.toString().includes('OPEN') && resolve());
         holder.on('exit', () => reject(new Error('the holder exited')));
       });
-      for (const cmd of [['root'], ['append'], ['check'], ['info']]) {
-        const r = cli([...cmd, '--dir', dir, '--json'], hexLines(0, 1));
-        expect(r.code).toBe(3);
-        expect(errorOf(r).code).toBe('FILE_LOCKED');
-      }
+      // A cleanup job deletes lock files under the live writer: the locks are the directories.
+      for (const entry of readdirSync(dir, { recursive: true, encoding: 'utf8' })) if (entry.endsWith('.lock')) rmSync(join(dir, entry));
+      const r = cli(['append', '--dir', dir, '--json'], hexLines(0, 1));
+      expect(r.code).toBe(3);
+      expect(errorOf(r).code).toBe('FILE_LOCKED');
+      for (const cmd of [['root'], ['check'], ['info']]) expect(cli([...cmd, '--dir', dir, '--json']).code, cmd[0]).toBe(0);
     } finally {
       holder.kill('SIGKILL');
       await exited;
     }
     expect(cli(['root', '--dir', dir]).code).toBe(0); // released when the holder died
+  });
+
+  it('with no flock provider (fs-ext not built, no addon), init is UNSUPPORTED (exit 9) and creates nothing', () => {
+    const dir = fresh();
+    const hideFsExt = join(pkg, '../native/test/fixtures/hide-fs-ext.cjs');
+    const env = { ...process.env, ROTORTREE_DISABLE_NATIVE: '1', NODE_OPTIONS: `-r ${hideFsExt}` };
+    const r = cli(['init', '--dir', dir, '--json'], '', env);
+    expect(r.code).toBe(9);
+    expect(errorOf(r).code).toBe('UNSUPPORTED');
+    expect(() => readdirSync(dir)).toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    expect(cli(['init', '--dir', dir]).code).toBe(0); // with the addon, the same command works
   });
 
   it('a damaged WAL record with good records after it is CORRUPTION (exit 4), for every command and for check', async () => {

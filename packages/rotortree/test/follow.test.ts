@@ -111,3 +111,14 @@ for (let i = 0; ; i += 10) { await tree.insertMany(leaves(i, 10)).token.wait(); 
     expect(await codeOf(follow(fresh()))).toBe('IO');
   });
 });
+
+describe('follow(dir) options', () => {
+  it('every option is checked (TypeError/RangeError naming it) before anything is read', async () => {
+    const dir = fresh();
+    await (await open(dir)).close();
+    for (const bad of [{ pollMs: -1 }, { pollMs: '5' }, { mmap: 'on' }, { tiering: 3 }, { hasher: null }, { maxResidentBytes: 0 }, { nope: 1 }]) {
+      const err = await follow(dir, bad as never).catch((e: unknown) => e);
+      expect(err instanceof TypeError || err instanceof RangeError, JSON.stringify(bad)).toBe(true);
+    }
+  });
+});

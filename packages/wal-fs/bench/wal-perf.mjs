@@ -13,6 +13,7 @@ import { RotorTree } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '../dist/index.js';
 import { nativeWalKernels } from '../dist/native.js';
+import { crc32cKernel } from '@rotortree/native';
 
 const CHILD = process.argv.includes('--child');
 const baseDir = process.argv.slice(2).find((a) => !a.startsWith('--')) ?? tmpdir();
@@ -168,7 +169,7 @@ async function measure() {
 if (CHILD) {
   process.stdout.write(JSON.stringify(await measure()));
 } else {
-  const kernel = nativeWalKernels === undefined ? 'none (not built)' : nativeWalKernels.hardware ? 'SSE4.2' : 'C table';
+  const kernel = nativeWalKernels === undefined ? 'none (not built)' : `loaded, CRC-32C on ${crc32cKernel()}`;
   console.log(`native WAL kernels: ${kernel}`);
   const nat = await measure();
   const child = spawnSync(process.execPath, [fileURLToPath(import.meta.url), '--child', baseDir], {

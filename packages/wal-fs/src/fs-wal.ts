@@ -3,7 +3,7 @@
  *
  * Files in `dir`: `wal.log` (the log), `wal.log.tmp` (a rewrite in progress: creation and
  * truncate write it, fsync it, rename it over `wal.log` and fsync the directory, so a crash
- * leaves the old or the new log, whole), `wal.lock` (the flock target).
+ * leaves the old or the new log, whole). The flock is on `dir` itself (lock.ts).
  * @module
  */
 import { RotorTreeError } from '@rotortree/core';
@@ -13,11 +13,12 @@ import type { LogReplay, RecordSink, StoredLog, TreeIdentity } from '@rotortree/
 import { baseName, dirName, joinPath, nodeFileSystem, pwriteAll } from '@rotortree/core/fs';
 import type { FileHandle, FileSystem } from '@rotortree/core/fs';
 import { decodeHeader, encodeHeader, encodeMark, MARK_SLOT_BYTES, readU32, RECORD_OVERHEAD } from './format.js';
-import { lockDirectory } from './lock.js';
+import { assertLockable, lockDirectory } from './lock.js';
 import type { LockKind, ReleaseLock } from './lock.js';
 import { RecordBuffer } from './record-buffer.js';
 import { LogWindow } from './log-window.js';
 import { nativeWalKernels } from './native.js';
+import { writebackStarter } from '@rotortree/native';
 import { scanLog, visitLog } from './stream-scan.js';
 import { RunFeeder } from './run-feeder.js';
 import type { ScanStop } from './scan.js';
@@ -49,7 +50,7 @@ export interface FsWalOptions {
    */
   readonly preallocate?: number;
   /**
-   * The one-writer lock: `flock` (an exclusive flock on `wal.lock`, across processes; the
+   * The one-writer lock: `flock` (an exclusive flock on `dir` itself, across processes; the
    * default with the real file system), `memory` (an in-process table per file-system object;
    * the default with a custom `fs`), or `none`.
    */
@@ -118,7 +119,7 @@ class FsWal extends WalBase implements Wal {
     super();
     if (options === null || typeof options !== 'object') throw new TypeError('fsWal needs { dir }');
     if (typeof options.dir !== 'string' || options.dir.length === 0) throw new TypeError('dir must be a non-empty string');
-    this.fs = options.fs ?? nodeFileSystem({ startWriteback: nativeWalKernels?.startWriteback });
+    this.fs = options.fs ?? nodeFileSystem({ startWriteback: writebackStarter() });
     this.dir = options.dir;
     this.path = joinPath(options.dir, LOG);
     this.location = this.path;
@@ -140,6 +141,7 @@ class FsWal extends WalBase implements Wal {
   // --- opening ------------------------------------------------------------------------------
 
   protected async _open(): Promise<StoredLog | undefined> {
+    assertLockable(this.lockKind, this.dir);
     await this.ensureDirectory();
     this.release = lockDirectory(this.lockKind, this.fs, this.dir);
     const size = await this.openLog();

@@ -1,20 +1,15 @@
 /**
- * Loads the native WAL kernels built from `native/` at install time (CRC-32C with the CPU's
- * CRC32 instruction, ~10x the JS one; the record scan of recovery; the CRCs of a flush).
- * Loading never throws: a missing, broken or disabled addon gives `undefined`, and the JS code
- * is used instead.
+ * Loads the native WAL kernels (the record scan of recovery, the CRCs of a flush: native/src),
+ * prebuilt in the package or compiled at install, through `@rotortree/native`'s loader. Loading never
+ * throws: a missing, broken or disabled addon gives `undefined`, and the JS code is used instead.
+ * CRC-32C itself and the write-back start are `@rotortree/native`'s.
  * @module
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { loadAddon, nativeDisabled } from '@rotortree/native';
 
 /** What the compiled addon exports (native/src/binding.c). */
 export interface NativeWalKernels {
-  /** True when `crc32c` uses the CPU's CRC32 instruction (else a C table kernel). */
-  readonly hardware: boolean;
-  /** CRC-32C of `bytes[start, end)` continuing from `crc`, like `crc32c` of `@rotortree/core/fs`. */
-  crc32c(bytes: Uint8Array, start: number, end: number, crc: number): number;
-  /** The same with the portable C table kernel (for tests). */
-  crc32cTable(bytes: Uint8Array, start: number, end: number, crc: number): number;
   /**
    * The offset just past the longest run of valid records in `file[start, end)` with seqs
    * baseSeq+1, baseSeq+2, ... (valid as in `validRecordLength` of format.ts).
@@ -40,37 +35,20 @@ export interface NativeWalKernels {
    * `end`, or the start of a record with an implausible len or not inside the range.
    */
   sealRecords(bytes: Uint8Array, start: number, end: number): number;
-  /**
-   * Starts the write-out of the dirty pages of the file open as `fd` on the libuv pool, without
-   * waiting for it (`sync_file_range`, native/src/writeback.c); rejects with the errno name as
-   * `code`. Linux only: absent elsewhere.
-   */
-  startWriteback?(fd: number): Promise<void>;
 }
 
-/** Same relative path from src/ and dist/. */
-const ADDON_PATH = '../native/build/Release/rotortree_wal.node';
+/** This package's folder (the same from src/ and dist/). */
+const PACKAGE_DIR = fileURLToPath(new URL('../', import.meta.url));
+
+const FUNCTIONS = ['scanValid', 'scanRun', 'gatherRun', 'sealRecords'];
 
 /**
  * The native kernels, or `undefined` when the addon is missing or fails to load, or when
  * `env.ROTORTREE_DISABLE_NATIVE` is `"1"`.
  */
 export function loadNativeWalKernels(env: Record<string, string | undefined> = process.env): NativeWalKernels | undefined {
-  if (env['ROTORTREE_DISABLE_NATIVE'] === '1') return undefined;
-  try {
-    const addon = createRequire(import.meta.url)(ADDON_PATH) as Partial<NativeWalKernels>;
-    const complete =
-      typeof addon.hardware === 'boolean' &&
-      typeof addon.crc32c === 'function' &&
-      typeof addon.crc32cTable === 'function' &&
-      typeof addon.scanValid === 'function' &&
-      typeof addon.scanRun === 'function' &&
-      typeof addon.gatherRun === 'function' &&
-      typeof addon.sealRecords === 'function';
-    return complete ? (addon as NativeWalKernels) : undefined;
-  } catch {
-    return undefined;
-  }
+  if (nativeDisabled(env)) return undefined;
+  return loadAddon<NativeWalKernels>(PACKAGE_DIR, 'rotortree_wal', (e) => FUNCTIONS.every((f) => typeof e[f] === 'function')).addon;
 }
 
 /** The kernels this process uses (loaded once, at import). */

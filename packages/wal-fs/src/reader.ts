@@ -27,6 +27,8 @@ export interface FsWalReaderOptions {
 }
 
 const LOG = 'wal.log';
+/** Bytes read for a header: its fixed part, a hasher id of up to 64 KiB, the mark slot. */
+const HEAD_BYTES = 64 * 1024 + 4096;
 
 /** Where the last read stopped, in the log that had this header. */
 interface Cursor {
@@ -62,10 +64,13 @@ class FsWalReader implements WalReader {
     const config = this.#config;
     if (config === undefined) throw new TypeError('read() needs open() first');
     const { treeId, afterSeq, visit } = options;
-    const result = await this.#withLog(async (_fh, win) => {
-      const { header, length } = this.#header(win);
+    const result = await this.#withLog(async (fh, head) => {
+      const { header, length } = this.#header(head);
       checkStoredTree(header, { ...config, treeId }, this.location);
-      const slot = decodeMark(win.bytes.subarray(length - MARK_SLOT_BYTES, length));
+      const slot = decodeMark(head.bytes.subarray(length - MARK_SLOT_BYTES, length));
+      // The size is read after the mark: the writer writes a mark after the records it covers, so
+      // the file is now at least as long as every record up to the mark.
+      const win = new LogWindow(fh, await fh.size(), (cause) => new RotorTreeError('IO', `cannot read ${this.location}`, { file: this.location, cause }));
       const durable = Math.max(slot?.seq ?? 0, header.baseSeq);
       const marks: WalMark[] = slot === undefined ? [] : [{ seq: slot.seq, size: slot.size, root: slot.root }];
       if (header.baseSeq > afterSeq) return { lastSeq: afterSeq, durableSeq: durable, gone: true, marks };
@@ -122,8 +127,8 @@ class FsWalReader implements WalReader {
     throw new RotorTreeError('CORRUPTION', `${this.location}: not a rotortree WAL or a damaged header (${decoded.problem})`, { file: this.location, offset: 0 });
   }
 
-  /** Runs `fn` on the log opened read-only (its first window loaded), or resolves `undefined` when there is no log. */
-  async #withLog<T>(fn: (fh: FileHandle, win: LogWindow) => Promise<T>): Promise<T | undefined> {
+  /** Runs `fn` on the log opened read-only (a window over its header loaded), or resolves `undefined` when there is no log. */
+  async #withLog<T>(fn: (fh: FileHandle, head: LogWindow) => Promise<T>): Promise<T | undefined> {
     let fh: FileHandle;
     try {
       fh = await this.#fs.open(this.location, 'r');
@@ -134,9 +139,10 @@ class FsWalReader implements WalReader {
     try {
       const size = await fh.size();
       if (size === 0) return undefined;
-      const win = new LogWindow(fh, size, (cause) => new RotorTreeError('IO', `cannot read ${this.location}`, { file: this.location, cause }));
-      await win.load(0, 0);
-      return await fn(fh, win);
+      // The header and its mark slot only (a header holds a hasher id of at most 64 KiB).
+      const head = new LogWindow(fh, Math.min(size, HEAD_BYTES), (cause) => new RotorTreeError('IO', `cannot read ${this.location}`, { file: this.location, cause }), HEAD_BYTES);
+      await head.load(0, 0);
+      return await fn(fh, head);
     } finally {
       await fh.close().catch(() => undefined);
     }

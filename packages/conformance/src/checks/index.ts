@@ -8,7 +8,7 @@ import { checkCrashConsistency } from './durability.js';
 import { checkBadInput, checkLifecycle, checkProofs, checkTreeRules } from './functional.js';
 import { checkCorruption, checkLocking, checkPoison } from './faults.js';
 import { checkFollowers } from './followers.js';
-import { checkHugeTails } from './real-files.js';
+import { checkHugeTails, checkLockRemoval } from './real-files.js';
 import { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './stored-files.js';
 
 export { checkCrashConsistency } from './durability.js';
@@ -70,6 +70,11 @@ export const GROUPS = {
     title: 'damaged checkpoint bytes are never returned by any read (open, nodes, proofs, root after replay)',
     check: checkCheckpointReads,
     skip: (c) => (!c.checkpoints ? 'no checkpoint store' : c.corruptionDetection ? undefined : 'no corruptionDetection'),
+  },
+  lockRemoval: {
+    title: 'deleting every *.lock file under a live writer lets no second writer in (real files)',
+    check: checkLockRemoval,
+    skip: (c) => (c.locking === 'process' ? undefined : 'no locking across processes'),
   },
   followers: {
     title: 'a follower shows only durable states of its writer, with the reference roots, and catches up',

@@ -64,6 +64,7 @@ export class RotorFollower<N extends number = number, D extends number = number>
   #tree: LeanIMT<N, D>;
   /** The last record applied. */
   #seq: number;
+  #checkpointSeq: number;
   /** The highest seq the writer made durable, as of the last read. */
   #durableSeq: number;
   /** `Date.now()` when the follower was last caught up. */
@@ -85,6 +86,7 @@ export class RotorFollower<N extends number = number, D extends number = number>
     this.#pin = options.tiering?.pinAboveLevel ?? 0;
     this.#tree = tree;
     this.#seq = seq;
+    this.#checkpointSeq = seq;
     this.#durableSeq = seq;
   }
 
@@ -136,6 +138,17 @@ export class RotorFollower<N extends number = number, D extends number = number>
   /** The last WAL record applied: the state served is the writer's right after it. */
   get seq(): number {
     return this.#seq;
+  }
+
+  /** The seq of the checkpoint this follower last loaded (0 without one). */
+  get checkpointSeq(): number {
+    return this.#checkpointSeq;
+  }
+
+  /** 0 for 0 or 1 leaves, else ceil(log_n(size)). */
+  get depth(): number {
+    this.#assertServing();
+    return this.#tree.depth;
   }
 
   /** The highest seq the writer has made durable, as of the last read. */
@@ -200,6 +213,7 @@ export class RotorFollower<N extends number = number, D extends number = number>
         result = await this.#apply(tree, stored.seq);
         if (result.gone) throw new RotorTreeError('CORRUPTION', `${this.#wal.location} does not continue the checkpoint at seq ${stored.seq}`, { file: this.#wal.location, seq: stored.seq + 1 });
         this.#tree = tree;
+        this.#checkpointSeq = stored.seq;
       }
       this.#seq = result.lastSeq;
       this.#durableSeq = Math.max(this.#durableSeq, result.durableSeq);

@@ -1,12 +1,14 @@
 /**
- * Loads the native (N-API) batch BLAKE3 kernel built from `native/` at install time.
+ * Loads the native (N-API) batch BLAKE3 kernel built from `native/`: prebuilt in the package
+ * (linux-x64, linux-arm64) or compiled at install, through `@rotortree/native`'s loader.
  *
  * The addon hashes many equal-length messages per call with SIMD across messages (SSE4.1: 4
  * lanes, AVX2: 8, AVX-512: 16), chosen at run time from what the CPU supports. Loading never
  * throws: a missing or broken addon gives `undefined`, and the caller falls back to another kernel.
  * @module
  */
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { loadAddon as loadPackageAddon } from '@rotortree/native';
 import type { NativeSimdLevel } from '../api.js';
 import type { Blake3Kernel } from '../kernel.js';
 
@@ -47,22 +49,15 @@ interface NativeAddon {
   createKernel(level: NativeSimdLevel): NativeBlake3Kernel;
 }
 
-/** Same relative path from src/native/ and dist/native/. */
-const ADDON_PATH = '../../native/build/Release/rotortree_blake3.node';
+/** This package's folder (the same from src/native/ and dist/native/). */
+const PACKAGE_DIR = fileURLToPath(new URL('../../', import.meta.url));
 
 let addon: NativeAddon | null | undefined;
 
 function loadAddon(): NativeAddon | null {
   if (addon !== undefined) return addon;
-  try {
-    const loaded = createRequire(import.meta.url)(ADDON_PATH) as Partial<NativeAddon>;
-    addon =
-      typeof loaded.createKernel === 'function' && Array.isArray(loaded.levels) && typeof loaded.best === 'string'
-        ? (loaded as NativeAddon)
-        : null;
-  } catch {
-    addon = null;
-  }
+  const complete = (e: Record<string, unknown>): boolean => typeof e['createKernel'] === 'function' && Array.isArray(e['levels']) && typeof e['best'] === 'string';
+  addon = loadPackageAddon<NativeAddon>(PACKAGE_DIR, 'rotortree_blake3', complete).addon ?? null;
   return addon;
 }
 

@@ -4,6 +4,7 @@
  */
 import { CliError } from './exit-codes.js';
 import type { Output } from './output.js';
+import { printable } from './printable.js';
 
 /** One option of a command (for `node:util` parseArgs, plus help text). */
 export interface OptionSpec {
@@ -39,9 +40,9 @@ export interface Command {
   run(ctx: CommandContext): Promise<number>;
 }
 
-/** A usage error. */
-export function usage(message: string): CliError {
-  return new CliError('USAGE', message);
+/** A usage error (about the path `file`, when given). */
+export function usage(message: string, file?: string): CliError {
+  return new CliError('USAGE', message, file);
 }
 
 /** An integer option in `min..max`, or `fallback` when absent. */
@@ -74,9 +75,9 @@ export function parseNode(raw: string, what: string): Uint8Array {
   return out;
 }
 
-/** At most 24 characters of `s`, for error messages. */
+/** At most 24 characters of `s`, printable (see {@link printable}), for error messages. */
 export function shorten(s: string): string {
-  return s.length <= 24 ? s : `${s.slice(0, 21)}...`;
+  return printable(s.length <= 24 ? s : `${s.slice(0, 21)}...`);
 }
 
 /** `1234567` → `1,234,567`. */

@@ -4,6 +4,8 @@
  * @module
  */
 import { isRotorTreeError } from '@rotortree/core';
+import { errnoOf, systemCause } from './errno.js';
+import { printable } from './printable.js';
 
 /** Every exit code, by name. */
 export const EXIT = {
@@ -25,6 +27,8 @@ export const EXIT = {
   NO_TREE: 7,
   /** The tree is full: n^maxDepth leaves (`MAX_DEPTH_EXCEEDED`). */
   FULL: 8,
+  /** This machine lacks what the tree needs, e.g. no `flock` provider (`UNSUPPORTED`). */
+  UNSUPPORTED: 9,
   /** A bug (`INTERNAL`): please report it with the output of `--debug`. */
   INTERNAL: 10,
 } as const;
@@ -35,10 +39,29 @@ export type CliErrorCode = 'USAGE' | 'NO_TREE' | 'INTERNAL';
 /** An error of the command line itself (arguments, input, a missing tree). */
 export class CliError extends Error {
   readonly code: CliErrorCode;
-  constructor(code: CliErrorCode, message: string) {
+  /** The path the error is about, when it is about one. */
+  readonly file: string | undefined;
+  constructor(code: CliErrorCode, message: string, file?: string) {
     super(message);
     this.name = 'CliError';
     this.code = code;
+    this.file = file;
+  }
+}
+
+/**
+ * An error that stopped a command after part of its work was made durable (`append`): reported
+ * with the code and exit code of its cause, its own message after the cause's, and `durable`.
+ */
+export class InterruptedError extends Error {
+  /** Leaves known to be durable, first at `firstIndex`. */
+  readonly durable: number;
+  readonly firstIndex: number;
+  constructor(cause: unknown, message: string, durable: number, firstIndex: number) {
+    super(message, { cause });
+    this.name = 'InterruptedError';
+    this.durable = durable;
+    this.firstIndex = firstIndex;
   }
 }
 
@@ -55,6 +78,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   POISONED: EXIT.IO,
   NO_TREE: EXIT.NO_TREE,
   MAX_DEPTH_EXCEEDED: EXIT.FULL,
+  UNSUPPORTED: EXIT.UNSUPPORTED,
 };
 
 /** What an error is reported as: its code, one-line message, location and exit code. */
@@ -65,16 +89,37 @@ export interface ErrorReport {
   readonly file?: string;
   readonly offset?: number;
   readonly seq?: number;
+  /** The system error behind it, e.g. `ENOSPC` (also named in the message). */
+  readonly cause?: string;
+  /** `append` stopped by an error: leaves known to be durable, from `firstIndex`. */
+  readonly durable?: number;
+  readonly firstIndex?: number;
 }
 
-/** The report of any thrown value; unknown errors are `INTERNAL`. */
+/** `message`, with the system error behind `err` named once (a full disk must say so). */
+function withCause(message: string, err: unknown): { message: string; cause?: string } {
+  const cause = systemCause(err);
+  if (cause === undefined) return { message };
+  return { message: message.includes(cause.code) ? message : `${message} (${cause.text})`, cause: cause.code };
+}
+
+/**
+ * The report of any thrown value. A system error that escaped unwrapped is `IO` (a failed read or
+ * write is never a bug to the user); anything else unknown is `INTERNAL`.
+ */
 export function reportOf(err: unknown): ErrorReport {
-  if (err instanceof CliError) return { code: err.code, message: err.message, exitCode: BY_CODE[err.code] ?? EXIT.INTERNAL };
+  if (err instanceof InterruptedError) {
+    const base = reportOf(err.cause);
+    return { ...base, message: `${base.message}; ${err.message}`, durable: err.durable, firstIndex: err.firstIndex };
+  }
+  if (err instanceof CliError) {
+    return { code: err.code, message: err.message, exitCode: BY_CODE[err.code] ?? EXIT.INTERNAL, ...(err.file === undefined ? {} : { file: err.file }) };
+  }
   if (isRotorTreeError(err)) {
     const message = err.message.startsWith(`${err.code}: `) ? err.message.slice(err.code.length + 2) : err.message;
     return {
       code: err.code,
-      message,
+      ...withCause(message, err),
       exitCode: BY_CODE[err.code] ?? EXIT.INTERNAL,
       ...(err.file === undefined ? {} : { file: err.file }),
       ...(err.offset === undefined ? {} : { offset: err.offset }),
@@ -82,15 +127,16 @@ export function reportOf(err: unknown): ErrorReport {
     };
   }
   const message = err instanceof Error ? err.message : String(err);
+  if (errnoOf(err) !== undefined) return { code: 'IO', ...withCause(message, err), exitCode: EXIT.IO };
   return { code: 'INTERNAL', message, exitCode: EXIT.INTERNAL };
 }
 
-/** `rotortree: CODE: message (file F, offset O, seq S)`: one line. */
+/** `rotortree: CODE: message (file F, offset O, seq S)`: one printable line (paths and quoted input escaped). */
 export function formatReport(r: ErrorReport): string {
   const where: string[] = [];
   if (r.file !== undefined) where.push(`file ${r.file}`);
   if (r.offset !== undefined) where.push(`offset ${r.offset}`);
   if (r.seq !== undefined) where.push(`seq ${r.seq}`);
   const line = `rotortree: ${r.code}: ${r.message.replace(/\s*\n\s*/g, ' ')}`;
-  return where.length === 0 ? line : `${line} (${where.join(', ')})`;
+  return printable(where.length === 0 ? line : `${line} (${where.join(', ')})`);
 }

@@ -1,16 +1,30 @@
 /**
  * Reading leaves for `append`: hex lines, raw 32-byte records, or lines hashed with BLAKE3.
  * The whole input is parsed before anything is inserted, so bad input changes nothing; leaves
- * come out as flat buffers of at most `batch` leaves each.
+ * come out as flat buffers of at most `batch` leaves each. Besides the leaves (32 bytes each),
+ * reading holds at most one line: a line longer than its format allows is refused as soon as
+ * that many bytes of it are in, whatever the size of the rest.
  * @module
  */
-import { createReadStream, statSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { RotorTreeError } from '@rotortree/core';
 import type { LeafHasher } from '../leaf-hash.js';
-import { usage } from './command.js';
+import { bytesText, usage } from './command.js';
+import { printable } from './printable.js';
+import { assertNotDirectoryFd, openInputFile } from './paths.js';
 
 /** How input bytes become leaves. */
 export type InputFormat = 'hex' | 'raw' | 'hash';
+
+/** Longest hex line, in bytes: 64 hex digits, an optional `0x`, and whitespace around them. */
+export const MAX_HEX_LINE = 1024;
+
+/**
+ * Longest line `--hash` takes (16 MiB): a line is held whole, to be hashed in one call on the
+ * fastest BLAKE3 backend. A larger record can be hashed by the caller and appended as hex.
+ */
+export const MAX_HASH_LINE = 16 * 1024 * 1024;
 
 /** A source of input bytes and its size when known (a file). */
 export interface InputSource {
@@ -19,16 +33,27 @@ export interface InputSource {
   readonly name: string;
 }
 
-/** The file at `path`, or stdin for `-` / no path. */
+/**
+ * The file at `path`, or stdin for `-` / no path. A file that cannot be read (missing, no
+ * permission, a directory) is a usage error naming it; a read that fails later is `IO`.
+ */
 export function inputSource(path: string | undefined, stdin: Readable): InputSource {
-  if (path === undefined || path === '-') return { stream: stdin, bytes: undefined, name: 'stdin' };
-  let bytes: number;
-  try {
-    bytes = statSync(path).size;
-  } catch (err) {
-    throw usage(`cannot read ${path}: ${(err as { code?: string }).code ?? String(err)}`);
+  if (path === undefined || path === '-') {
+    const fd = (stdin as { fd?: unknown }).fd;
+    if (typeof fd === 'number') assertNotDirectoryFd(fd, 'stdin');
+    return { stream: readFailuresAsIo(stdin, 'stdin'), bytes: undefined, name: 'stdin' };
   }
-  return { stream: createReadStream(path, { highWaterMark: 1 << 20 }), bytes, name: path };
+  const { fd, bytes } = openInputFile(path);
+  return { stream: readFailuresAsIo(createReadStream(path, { fd, highWaterMark: 1 << 20 }), path, path), bytes, name: path };
+}
+
+/** The chunks of `stream`, a failed read as `IO` naming the input. */
+async function* readFailuresAsIo(stream: AsyncIterable<unknown>, name: string, file?: string): AsyncGenerator<Uint8Array> {
+  try {
+    for await (const chunk of stream) yield chunk as Uint8Array;
+  } catch (err) {
+    throw new RotorTreeError('IO', `cannot read ${name}`, { ...(file === undefined ? {} : { file }), cause: err });
+  }
 }
 
 /** Collects leaves into flat batches of `batch` leaves. */
@@ -60,7 +85,8 @@ class LeafBatches {
 
   #seal(): void {
     this.batches.push(this.#cur.subarray(0, this.#used * 32));
-    this.#cur = new Uint8Array(this.#batch * 32);
+    // Grown as leaves come (as the first one): the next batch may hold a single leaf.
+    this.#cur = new Uint8Array(Math.min(this.#batch, 1024) * 32);
     this.#used = 0;
   }
 
@@ -82,32 +108,81 @@ function isSpace(c: number): boolean {
   return c === 32 || c === 9 || c === 13;
 }
 
-/** Splits a byte stream into lines (without `\n`); the last line is given even without one. */
-async function forEachLine(source: InputSource, onLine: (buf: Uint8Array, start: number, end: number, lineNo: number) => void, onBytes: (n: number) => void): Promise<void> {
-  let carry: Uint8Array = new Uint8Array(0);
+/** Where the first line begins: after a UTF-8 byte order mark, if the input starts with one. */
+function bomLength(buf: Uint8Array, start: number, end: number): number {
+  return end - start >= 3 && buf[start] === 0xef && buf[start + 1] === 0xbb && buf[start + 2] === 0xbf ? 3 : 0;
+}
+
+/** The bytes of a line a chunk boundary cut, kept until the line ends (grown by doubling). */
+class LineCarry {
+  bytes = new Uint8Array(256);
+  length = 0;
+
+  push(src: Uint8Array, start: number, end: number): void {
+    const need = this.length + end - start;
+    if (need > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(need, this.bytes.length * 2));
+      grown.set(this.bytes.subarray(0, this.length));
+      this.bytes = grown;
+    }
+    this.bytes.set(src.subarray(start, end), this.length);
+    this.length = need;
+  }
+}
+
+/** Receives one line: `buf[start..end)`, without its `\n` (and without a BOM on line 1). */
+type OnLine = (buf: Uint8Array, start: number, end: number, lineNo: number) => void;
+
+/**
+ * Splits a byte stream into lines (without `\n`); the last line is given even without one. A line
+ * of more than `maxLine` bytes throws `tooLong(lineNo)` once that many bytes of it were read.
+ */
+async function forEachLine(source: InputSource, maxLine: number, tooLong: (lineNo: number) => Error, onLine: OnLine, onBytes: (n: number) => void): Promise<void> {
+  const carry = new LineCarry();
   let lineNo = 0;
+  let first = true;
+  const emit = (buf: Uint8Array, start: number, end: number): void => {
+    const s = first ? start + bomLength(buf, start, end) : start;
+    first = false;
+    onLine(buf, s, end, ++lineNo);
+  };
   for await (const chunk of source.stream) {
-    const data: Uint8Array = carry.length === 0 ? chunk : concat(carry, chunk);
     let start = 0;
-    for (let nl = data.indexOf(10, start); nl !== -1; nl = data.indexOf(10, start)) {
-      onLine(data, start, nl, ++lineNo);
+    let nl = chunk.indexOf(10);
+    if (carry.length > 0) {
+      const end = nl === -1 ? chunk.length : nl;
+      if (carry.length + end > maxLine) throw tooLong(lineNo + 1);
+      carry.push(chunk, 0, end);
+      if (nl === -1) {
+        onBytes(chunk.length);
+        continue;
+      }
+      emit(carry.bytes, 0, carry.length);
+      carry.length = 0;
+      start = nl + 1;
+      nl = chunk.indexOf(10, start);
+    }
+    for (; nl !== -1; nl = chunk.indexOf(10, start)) {
+      if (nl - start > maxLine) throw tooLong(lineNo + 1);
+      emit(chunk, start, nl);
       start = nl + 1;
     }
-    carry = data.slice(start);
+    if (chunk.length - start > maxLine) throw tooLong(lineNo + 1);
+    carry.push(chunk, start, chunk.length);
     onBytes(chunk.length);
   }
-  if (carry.length > 0) onLine(carry, 0, carry.length, ++lineNo);
+  const bomOnly = first && bomLength(carry.bytes, 0, carry.length) === carry.length;
+  if (carry.length > 0 && !bomOnly) emit(carry.bytes, 0, carry.length);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
-}
-
+/** At most 40 bytes of a line as printable text, for error messages. */
 function lineText(buf: Uint8Array, start: number, end: number): string {
-  return new TextDecoder().decode(buf.subarray(start, Math.min(end, start + 40)));
+  return printable(new TextDecoder().decode(buf.subarray(start, Math.min(end, start + 40))));
+}
+
+/** The usage error of raw input of `total` bytes, not a multiple of 32. */
+function partialRecord(name: string, total: number): Error {
+  return usage(`${name}: ${total} bytes is not a multiple of 32 (a partial record of ${total % 32} bytes at offset ${total - (total % 32)})`);
 }
 
 /**
@@ -123,6 +198,7 @@ export async function readLeaves(
 ): Promise<{ batches: Uint8Array[]; count: number }> {
   const out = new LeafBatches(batch);
   if (format === 'raw') {
+    if (source.bytes !== undefined && source.bytes % 32 !== 0) throw partialRecord(source.name, source.bytes); // before reading it all
     let total = 0;
     let partial = new Uint8Array(32);
     let partialLen = 0;
@@ -141,14 +217,14 @@ export async function readLeaves(
       total += chunk.length;
       onBytes(chunk.length);
     }
-    if (partialLen !== 0) {
-      throw usage(`${source.name}: ${total} bytes is not a multiple of 32 (a partial record of ${partialLen} bytes at offset ${total - partialLen})`);
-    }
+    if (partialLen !== 0) throw partialRecord(source.name, total);
     partial = new Uint8Array(0);
   } else if (format === 'hash') {
     const hash = hashLine!;
     await forEachLine(
       source,
+      MAX_HASH_LINE,
+      (lineNo) => usage(`${source.name} line ${lineNo}: longer than ${bytesText(MAX_HASH_LINE)}, the longest line --hash takes (hash larger records yourself and append their hex)`),
       (buf, start, end) => {
         const e = end > start && buf[end - 1] === 13 ? end - 1 : end; // a CRLF line ends before \r
         const [leafBuf, off] = out.slot();
@@ -159,6 +235,8 @@ export async function readLeaves(
   } else {
     await forEachLine(
       source,
+      MAX_HEX_LINE,
+      (lineNo) => usage(`${source.name} line ${lineNo}: longer than ${MAX_HEX_LINE} bytes, so not a leaf (64 hex digits)`),
       (buf, start, end, lineNo) => {
         let s = start;
         let e = end;
@@ -166,7 +244,7 @@ export async function readLeaves(
         while (e > s && isSpace(buf[e - 1]!)) e--;
         if (s === e) return; // blank line
         if (e - s === 66 && buf[s] === 48 && (buf[s + 1] === 120 || buf[s + 1] === 88)) s += 2;
-        if (e - s !== 64) throw usage(`${source.name} line ${lineNo}: expected 64 hex digits, got "${lineText(buf, s, e)}" (${e - s} characters)`);
+        if (e - s !== 64) throw usage(`${source.name} line ${lineNo}: expected 64 hex digits, got "${lineText(buf, s, e)}" (${e - s} character${e - s === 1 ? '' : 's'})`);
         const [leafBuf, off] = out.slot();
         for (let i = 0; i < 32; i++) {
           const hi = NIBBLE[buf[s + 2 * i]!]!;

@@ -19,6 +19,7 @@ import { verifyCommand } from './commands/verify.js';
 import { CliError, EXIT, reportOf } from './exit-codes.js';
 import type { CliIo } from './output.js';
 import { Output } from './output.js';
+import { checkDirArgument } from './paths.js';
 
 /** Every sub-command, in help order. */
 export const COMMANDS: readonly Command[] = [
@@ -147,6 +148,7 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (positionals.length > max) throw new CliError('USAGE', `unexpected argument "${positionals[max]}"`);
     const dir = typeof values['dir'] === 'string' ? values['dir'] : '';
     if (command.dir === 'required' && dir === '') throw new CliError('USAGE', `${command.name} needs --dir <path>`);
+    if (dir !== '') checkDirArgument(dir);
     return await command.run({ out, values: values as Record<string, string | boolean | undefined>, positionals, dir });
   } catch (err) {
     const report = reportOf(err);

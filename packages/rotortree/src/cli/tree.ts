@@ -2,7 +2,8 @@
  * Opening the tree of `--dir` for a command.
  * @module
  */
-import type { RotorTree } from '@rotortree/core';
+import type { RotorFollower, RotorTree } from '@rotortree/core';
+import { follow } from '../follow.js';
 import { open, storedParameters } from '../open.js';
 import { CliError } from './exit-codes.js';
 
@@ -12,11 +13,29 @@ import { CliError } from './exit-codes.js';
  * `write`: the defaults of `open` (group commit, checkpoint at close unless `checkpoint` is false).
  */
 export async function openExisting(dir: string, mode: 'read' | 'write', checkpoint = true): Promise<RotorTree> {
+  await requireTree(dir);
+  if (mode === 'read') return open(dir, { create: false, checkpointOnClose: false, flushPolicy: { kind: 'manual' } });
+  return open(dir, { create: false, checkpointOnClose: checkpoint });
+}
+
+async function requireTree(dir: string): Promise<void> {
   if ((await storedParameters(dir)) === undefined) {
     throw new CliError('NO_TREE', `no tree in ${dir} (create one with: rotortree init --dir ${dir})`);
   }
-  if (mode === 'read') return open(dir, { create: false, checkpointOnClose: false, flushPolicy: { kind: 'manual' } });
-  return open(dir, { create: false, checkpointOnClose: checkpoint });
+}
+
+/**
+ * Runs `fn` on a follower of the tree of `dir` (read commands): no lock and nothing written, so it
+ * works beside a live writer, in another process; it shows the state the writer made durable.
+ */
+export async function withFollower<T>(dir: string, fn: (tree: RotorFollower) => Promise<T>): Promise<T> {
+  await requireTree(dir);
+  const tree = await follow(dir, { pollMs: 0 });
+  try {
+    return await fn(tree);
+  } finally {
+    await tree.close();
+  }
 }
 
 /** Runs `fn` on the tree of `dir` and closes it; a close error is reported only when `fn` succeeded. */

@@ -1,9 +1,10 @@
 /*
- * N-API binding of the WAL kernels: CRC-32C and the record scan of recovery.
+ * N-API binding of the WAL kernels: the record scan of recovery and the CRCs of a flush. They
+ * parse wal-fs's record layout (src/format.ts), which only wal-fs may know; the CRC-32C kernels and
+ * the argument helpers they use are @rotortree/native's (compiled in by its build tool).
  *
- * Exports { hardware, crc32c(bytes, start, end, crc), crc32cTable(bytes, start, end, crc),
- *           scanValid(file, start, end, baseSeq), scanRun(...), gatherRun(...) (record_walk.c),
- *           sealRecords(bytes, start, end) (record_seal.c), startWriteback(fd) (writeback.c, Linux) }.
+ * Exports { scanValid(file, start, end, baseSeq), scanRun(...), gatherRun(...) (record_walk.c),
+ *           sealRecords(bytes, start, end) (record_seal.c) }.
  * Every range is checked here before any byte is read; bad arguments throw TypeError / RangeError.
  */
 #define NAPI_VERSION 8
@@ -13,30 +14,11 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "crc32c.h"
-#include "napi_args.h"
+#include "rotortree/crc32c.h"
+#include "rotortree/napi_args.h"
 #include "record_layout.h"
 #include "record_seal.h"
 #include "record_walk.h"
-#include "writeback.h"
-
-#ifndef _WIN32
-#include <pthread.h>
-static pthread_once_t init_once = PTHREAD_ONCE_INIT;
-#endif
-
-typedef uint32_t (*crc_fn)(uint32_t, const uint8_t *, size_t);
-
-static napi_value crc_call(napi_env env, napi_callback_info info) {
-  napi_value argv[4];
-  void *data;
-  if (!arg_list(env, info, 4, argv, &data, "expected (bytes, start, end, crc)")) return NULL;
-  uint8_t *bytes;
-  size_t start, end;
-  double crc;
-  if (!arg_byte_range(env, argv, &bytes, &start, &end) || !arg_integer(env, argv[3], 0, 4294967295.0, &crc)) return NULL;
-  return uint_result(env, ((crc_fn)data)((uint32_t)crc, bytes + start, end - start));
-}
 
 /*
  * scanValid(file, start, end, baseSeq): the offset just past the longest run of valid records
@@ -67,19 +49,8 @@ static napi_value scan_valid(napi_env env, napi_callback_info info) {
 }
 
 NAPI_MODULE_INIT() {
-  /* Once per process: worker threads load the addon again. */
-#ifndef _WIN32
-  pthread_once(&init_once, crc32c_init);
-#else
-  crc32c_init();
-#endif
-  napi_value hardware;
-  if (napi_get_boolean(env, crc32c_hardware(), &hardware) != napi_ok ||
-      napi_set_named_property(env, exports, "hardware", hardware) != napi_ok ||
-      !export_function(env, exports, "crc32c", crc_call, (void *)crc32c) ||
-      !export_function(env, exports, "crc32cTable", crc_call, (void *)crc32c_table) ||
-      !export_function(env, exports, "scanValid", scan_valid, NULL) || !record_walk_exports(env, exports) ||
-      !record_seal_exports(env, exports) || !writeback_exports(env, exports)) {
+  if (!export_function(env, exports, "scanValid", scan_valid, NULL) || !record_walk_exports(env, exports) ||
+      !record_seal_exports(env, exports)) {
     napi_throw_error(env, "ERR_NAPI", "cannot create the exports");
     return NULL;
   }

@@ -7,12 +7,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rotortree/napi_args.h" /* MAX_SAFE */
+
 /* len u32, seq u64, flush offset u32, header CRC u32 (of the first 16 bytes); payload; record CRC u32. */
 #define RECORD_HEADER 20
 #define RECORD_OVERHEAD 24
 #define HEADER_CRC_SPAN 16
 #define MAX_PAYLOAD (1u << 30)
-#define MAX_SAFE 9007199254740991.0
 
 /* Fields are little-endian; so are the hosts these kernels build for (x86, arm64), as crc32c.c. */
 static inline uint32_t read_u32(const uint8_t *p) {

@@ -25,8 +25,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "crc32c.h"
-#include "napi_args.h"
+#include "rotortree/crc32c.h"
+#include "rotortree/napi_args.h"
 #include "record_layout.h"
 #include "record_walk.h"
 

@@ -7,7 +7,7 @@ import { toHex } from '@rotortree/core';
 import { leafHasher } from '../../leaf-hash.js';
 import type { Command } from '../command.js';
 import { grouped, intOption, usage } from '../command.js';
-import { EXIT } from '../exit-codes.js';
+import { EXIT, InterruptedError } from '../exit-codes.js';
 import type { InputFormat } from '../input.js';
 import { inputSource, readLeaves } from '../input.js';
 import { openExisting } from '../tree.js';
@@ -35,24 +35,32 @@ export const appendCommand: Command = {
     if (source.name === 'stdin' && ctx.out.io.stdin.isTTY === true) throw usage('no input: give a file, or pipe leaves into stdin');
     // Fail fast on a missing tree or a held lock before reading the whole input.
     const tree = await openExisting(ctx.dir, 'write', ctx.values['no-checkpoint'] !== true);
-    let appended = 0;
+    const firstIndex = tree.size;
+    let count = 0;
+    /** Leaves whose tokens resolved, and the batches inserted after them (at most IN_FLIGHT + 1). */
+    let durable = 0;
+    const pending: Batch[] = [];
+    const settle = async (b: Batch): Promise<void> => {
+      await b.token.wait();
+      durable += b.leaves;
+    };
     try {
       const reading = ctx.out.progress('reading', source.bytes ?? 0, 'B');
       let read = 0;
-      const { batches, count } = await readLeaves(source, format, batch, format === 'hash' ? leafHasher() : undefined, (n) => reading.update((read += n), source.bytes ?? read));
+      const input = await readLeaves(source, format, batch, format === 'hash' ? leafHasher() : undefined, (n) => reading.update((read += n), source.bytes ?? read));
+      count = input.count;
       reading.finish();
       if (count === 0) throw usage(`no leaves in ${source.name}`);
-      const firstIndex = tree.size;
       const bar = ctx.out.progress('append', count, 'leaves');
-      const pending: DurabilityToken[] = [];
-      for (const leaves of batches) {
+      let appended = 0;
+      for (const leaves of input.batches) {
         const { token } = tree.insertMany(leaves);
+        pending.push({ leaves: leaves.length / 32, token });
         appended += leaves.length / 32;
-        pending.push(token);
-        if (pending.length > IN_FLIGHT) await pending.shift()!.wait();
+        if (pending.length > IN_FLIGHT) await settle(pending.shift()!);
         bar.update(appended);
       }
-      for (const token of pending) await token.wait();
+      while (pending.length > 0) await settle(pending.shift()!);
       bar.finish();
       const root = tree.root;
       await tree.close();
@@ -63,9 +71,23 @@ export const appendCommand: Command = {
       );
       return EXIT.OK;
     } catch (err) {
-      await tree.close().catch(() => undefined);
-      if (appended > 0 && err instanceof Error) err.message += ` (after ${appended} leaves were appended)`;
-      throw err;
+      await tree.close().catch(() => undefined); // flushes what it still can
+      if (durable === 0 && pending.length === 0) throw err; // nothing was inserted
+      // Claim only what tokens confirm (the WAL makes batches durable in order; a failed flush may
+      // have stored more of them, never fewer).
+      for (const b of pending) {
+        if (!b.token.isDurable()) break;
+        durable += b.leaves;
+      }
+      const range = durable === 0 ? '' : ` (indexes ${grouped(firstIndex)}..${grouped(firstIndex + durable - 1)})`;
+      const rest = count === durable ? '' : `; the other ${grouped(count - durable)} are not known to be stored`;
+      throw new InterruptedError(err, `${grouped(durable)} of the ${grouped(count)} leaves read are durable${range}${rest}`, durable, firstIndex);
     }
   },
 };
+
+/** One inserted batch: its leaf count and its token. */
+interface Batch {
+  readonly leaves: number;
+  readonly token: DurabilityToken;
+}

@@ -12,9 +12,13 @@ import type { DurabilityToken, InclusionProof } from '@rotortree/core';
 import { blake3 } from '@rotortree/hasher-blake3';
 import { open } from '../../open.js';
 import type { Command, CommandContext } from '../command.js';
-import { intOption } from '../command.js';
+import { intOption, usage } from '../command.js';
+import { why } from '../errno.js';
 import { EXIT } from '../exit-codes.js';
 import { compact } from '../progress.js';
+
+/** Proofs made, then verified, per timed block. */
+const PROOF_BLOCK = 1024;
 
 function perSecond(count: number, ms: number): number {
   return ms > 0 ? Math.round((count * 1000) / ms) : 0;
@@ -51,21 +55,26 @@ async function bench(ctx: CommandContext): Promise<number> {
   const batches: Uint8Array[] = [];
   for (let i = 0; i < leaves; i += batch) batches.push(data.subarray(i * 32, Math.min(leaves, i + batch) * 32));
 
-  // 1. In memory.
-  const mem = new LeanIMT({ hasher, n, maxDepth: 32 });
-  let bar = ctx.out.progress('in memory ', leaves, 'leaves');
-  let t0 = performance.now();
-  let done = 0;
-  for (const b of batches) {
-    mem.insertMany(b);
-    bar.update((done += b.length / 32));
-  }
-  const memoryMs = performance.now() - t0;
-  bar.finish();
-
   const parent = ctx.dir === '' ? tmpdir() : ctx.dir;
-  const dir = mkdtempSync(join(parent, 'rotortree-bench-'));
+  let dir: string;
   try {
+    dir = mkdtempSync(join(parent, 'rotortree-bench-'));
+  } catch (err) {
+    throw usage(`cannot create a temporary tree in ${parent}: ${why(err)}`, parent);
+  }
+  try {
+    // 1. In memory.
+    const mem = new LeanIMT({ hasher, n, maxDepth: 32 });
+    let bar = ctx.out.progress('in memory ', leaves, 'leaves');
+    let t0 = performance.now();
+    let done = 0;
+    for (const b of batches) {
+      mem.insertMany(b);
+      bar.update((done += b.length / 32));
+    }
+    const memoryMs = performance.now() - t0;
+    bar.finish();
+
     // 2. Durable batches: tokens awaited with 8 batches in flight (group commit).
     const tree = await open(dir, { n, hasher });
     let durableMs = 0;
@@ -112,25 +121,23 @@ async function bench(ctx: CommandContext): Promise<number> {
       }
       latencyMs = (performance.now() - t0) / latencyRuns;
 
-      // 4. Proofs of random leaves of a snapshot.
+      // 4. Proofs of random leaves of a snapshot, made and verified a block at a time (memory
+      // stays the same for any --proofs).
       const snap = tree.snapshot();
       const root = snap.root!;
-      const made: InclusionProof[] = new Array<InclusionProof>(proofs);
-      bar = ctx.out.progress('proofs    ', proofs * 2, 'ops');
-      t0 = performance.now();
-      for (let i = 0; i < proofs; i++) {
-        made[i] = generateProof(snap, randomInt(0, snap.size));
-        if ((i & 1023) === 0) bar.update(i);
-      }
-      proveMs = performance.now() - t0;
-      t0 = performance.now();
+      const made: InclusionProof[] = [];
+      bar = ctx.out.progress('proofs    ', proofs, 'proofs');
       let bad = 0;
-      for (let i = 0; i < proofs; i++) {
-        if (!verifyProof(hasher, made[i]!, { root, size: snap.size, n })) bad++;
-        if ((i & 1023) === 0) bar.update(proofs + i);
+      for (let first = 0; first < proofs; first += PROOF_BLOCK) {
+        const k = Math.min(PROOF_BLOCK, proofs - first);
+        t0 = performance.now();
+        for (let i = 0; i < k; i++) made[i] = generateProof(snap, randomInt(0, snap.size));
+        proveMs += performance.now() - t0;
+        t0 = performance.now();
+        for (let i = 0; i < k; i++) if (!verifyProof(hasher, made[i]!, { root, size: snap.size, n })) bad++;
+        verifyMs += performance.now() - t0;
+        bar.update(first + k);
       }
-      verifyMs = performance.now() - t0;
-      bar.update(proofs * 2);
       bar.finish();
       if (bad !== 0) throw new Error(`${bad} generated proofs did not verify`);
 

@@ -2,15 +2,16 @@
  * `rotortree info`: what the tree in `--dir` is and what its files take.
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { capacityFor, toHex } from '@rotortree/core';
 import { loadMmapAddon } from '@rotortree/checkpoint-mmap';
+import { lockProvider } from '@rotortree/native';
 import { layoutOf } from '../../layout.js';
 import type { Command } from '../command.js';
 import { bytesText, grouped } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { withTree } from '../tree.js';
+import { withFollower } from '../tree.js';
 
 interface FileEntry {
   readonly path: string;
@@ -28,7 +29,7 @@ function filesUnder(dir: string, root: string): FileEntry[] {
   const out: FileEntry[] = [];
   for (const name of names) {
     const path = join(dir, name);
-    const st = statSync(path, { throwIfNoEntry: false });
+    const st = lstatSync(path, { throwIfNoEntry: false }); // a link is listed, never followed
     if (st === undefined) continue;
     if (st.isDirectory()) out.push(...filesUnder(path, root));
     else out.push({ path: relative(root, path), bytes: st.size });
@@ -49,7 +50,7 @@ export const infoCommand: Command = {
   options: {},
   async run(ctx) {
     const layout = layoutOf(ctx.dir);
-    const info = await withTree(ctx.dir, 'read', async (tree) => {
+    const info = await withFollower(ctx.dir, async (tree) => {
       const root = tree.root;
       const files = filesUnder(ctx.dir, ctx.dir);
       return {
@@ -63,8 +64,9 @@ export const infoCommand: Command = {
         hasher: { id: tree.hasher.id, backend: tree.hasher.backend ?? null },
         seq: tree.seq,
         checkpointSeq: tree.checkpointSeq,
-        recovery: tree.recovery,
         checkpointReads: loadMmapAddon() === undefined ? 'read into memory' : 'mmap',
+        // A writer of this tree locks the tree directory, wal/ and checkpoint/ with this provider; info itself reads as a follower, without locks.
+        lock: { directories: ['.', 'wal', 'checkpoint'], provider: lockProvider() ?? null },
         walBytes: sum(files, relative(ctx.dir, layout.wal)),
         checkpointBytes: sum(files, relative(ctx.dir, layout.checkpoint)),
         totalBytes: files.reduce((a, f) => a + f.bytes, 0),
@@ -72,7 +74,6 @@ export const infoCommand: Command = {
       };
     });
     const capacity = info.capacity >= Number.MAX_SAFE_INTEGER ? `${info.n}^${info.maxDepth} (more than 2^53)` : grouped(info.capacity);
-    const r = info.recovery;
     ctx.out.result(
       [
         `dir          ${info.dir}`,
@@ -82,8 +83,9 @@ export const infoCommand: Command = {
         `maxDepth     ${info.maxDepth} (capacity ${capacity})`,
         `root         ${info.root ?? '(empty)'}`,
         `hasher       ${info.hasher.id} (${info.hasher.backend ?? 'unknown'} backend)`,
-        `wal          ${bytesText(info.walBytes)}, seq ${info.seq}, ${r.replayedRecords} records replayed at open${r.tornTail === undefined ? '' : `, torn tail of ${r.tornTail.bytes} bytes cut`}`,
-        `checkpoint   ${bytesText(info.checkpointBytes)}, seq ${info.checkpointSeq}, ${grouped(r.checkpointLeaves)} leaves, ${info.checkpointReads}`,
+        `wal          ${bytesText(info.walBytes)}, durable up to seq ${info.seq}`,
+        `checkpoint   ${bytesText(info.checkpointBytes)}, seq ${info.checkpointSeq}, ${info.checkpointReads}`,
+        `lock         flock on the tree directory, wal/ and checkpoint/ (${info.lock.provider ?? 'none'})`,
         `files        ${bytesText(info.totalBytes)} in ${info.files.length} files`,
         ...info.files.map((f) => `  ${f.path.padEnd(28)} ${bytesText(f.bytes).padStart(10)}`),
       ],

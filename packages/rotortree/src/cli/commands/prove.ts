@@ -5,9 +5,10 @@
 import { writeFileSync } from 'node:fs';
 import { RotorTreeError, encodeInclusionProof, generateProof, inclusionProofToJSON } from '@rotortree/core';
 import type { Command } from '../command.js';
-import { parseInteger, usage } from '../command.js';
+import { grouped, parseInteger, usage } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { withTree } from '../tree.js';
+import { checkOutputFile } from '../paths.js';
+import { withFollower } from '../tree.js';
 
 export const proveCommand: Command = {
   name: 'prove',
@@ -26,7 +27,15 @@ export const proveCommand: Command = {
     if (binary && outFile === undefined && ctx.out.io.stdout.isTTY === true) {
       throw usage('refusing to write binary to a terminal: redirect stdout or use --out <file>');
     }
-    const proof = await withTree(ctx.dir, 'read', async (tree) => generateProof(tree.snapshot(), index));
+    if (outFile !== undefined) checkOutputFile(outFile, '--out');
+    const proof = await withFollower(ctx.dir, async (tree) => {
+      const snap = tree.snapshot();
+      if (index >= snap.size) {
+        const has = snap.size === 0 ? 'the tree is empty' : `the tree has ${grouped(snap.size)} leaves (indexes 0..${grouped(snap.size - 1)})`;
+        throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no leaf ${grouped(index)}: ${has}`);
+      }
+      return generateProof(snap, index);
+    });
     const bytes = binary
       ? encodeInclusionProof(proof)
       : new TextEncoder().encode(`${JSON.stringify(inclusionProofToJSON(proof), null, ctx.out.flags.json ? undefined : 2)}\n`);

@@ -5,7 +5,7 @@
 import { toHex } from '@rotortree/core';
 import type { Command } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { withTree } from '../tree.js';
+import { withFollower } from '../tree.js';
 
 export const rootCommand: Command = {
   name: 'root',
@@ -15,7 +15,7 @@ export const rootCommand: Command = {
   dir: 'required',
   options: {},
   async run(ctx) {
-    const info = await withTree(ctx.dir, 'read', async (tree) => {
+    const info = await withFollower(ctx.dir, async (tree) => {
       const root = tree.root;
       return { root: root === undefined ? null : toHex(root), size: tree.size, depth: tree.depth };
     });

@@ -21,7 +21,7 @@ import { blake3 } from '@rotortree/hasher-blake3';
 import type { Command } from '../command.js';
 import { intOption, parseInteger, parseNode, usage } from '../command.js';
 import { EXIT } from '../exit-codes.js';
-import { withTree } from '../tree.js';
+import { withFollower } from '../tree.js';
 
 async function readAll(stream: Readable): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
@@ -105,7 +105,7 @@ export const verifyCommand: Command = {
       reason = check(blake3(), proof, { root: trustedRoot, size: trustedSize, n });
     } else {
       if (ctx.values['n'] !== undefined) throw usage('--n goes with --root; the tree in --dir binds its own n');
-      [trustedRoot, trustedSize, reason] = await withTree(ctx.dir, 'read', async (tree) => {
+      [trustedRoot, trustedSize, reason] = await withFollower(ctx.dir, async (tree) => {
         const snap = tree.snapshot();
         const root = snap.root;
         if (root === undefined) return [new Uint8Array(32), 0, 'the tree is empty'] as const;
