@@ -132,7 +132,7 @@ describe('append, root, prove, verify', () => {
     expect(cli(['root', '--dir', dir, '--json']).json['size']).toBe(3);
   });
 
-  it('round trip: prove (JSON and binary) then verify against the tree, and against --root/--size', () => {
+  it('round trip: prove (JSON and binary) then verify against the tree, and against --root/--size/--n', () => {
     const dir = treeWith(300, 64);
     const root = modelRoot(300);
     const proofFile = join(base, 'p42.json');
@@ -149,10 +149,12 @@ describe('append, root, prove, verify', () => {
       expect(v.code).toBe(0);
       expect(v.json).toMatchObject({ valid: true, leafIndex: 42, treeSize: 300, root });
     }
-    expect(cli(['verify', proofFile, '--root', root, '--size', '300']).code).toBe(0);
-    expect(cli(['verify', '-', '--root', root, '--size', '300'], readFileSync(binFile)).code).toBe(0);
-    expect(cli(['verify', proofFile, '--root', root, '--size', '301']).code).toBe(1);
-    expect(cli(['verify', proofFile, '--root', root]).code).toBe(2); // the size must be bound
+    expect(cli(['verify', proofFile, '--root', root, '--size', '300', '--n', '4']).code).toBe(0);
+    expect(cli(['verify', '-', '--root', root, '--size', '300', '--n', '4'], readFileSync(binFile)).code).toBe(0);
+    expect(cli(['verify', proofFile, '--root', root, '--size', '301', '--n', '4']).code).toBe(1);
+    expect(cli(['verify', proofFile, '--root', root, '--size', '300', '--n', '2']).code).toBe(1);
+    expect(cli(['verify', proofFile, '--root', root, '--n', '4']).code).toBe(2); // the size must be bound
+    expect(cli(['verify', proofFile, '--root', root, '--size', '300']).code).toBe(2); // and n too
     expect(cli(['verify', proofFile, '--dir', dir, '--index', '42']).code).toBe(0);
     expect(cli(['verify', proofFile, '--dir', dir, '--index', '43']).code).toBe(1);
 
