@@ -185,6 +185,25 @@ describe('append, root, prove, verify', () => {
     expect(errorOf(m).code).toBe('INVALID_PROOF');
   });
 
+  it('verify refuses proof input larger than any proof (a file, and stdin) as INVALID_PROOF, and a missing file as a usage error', () => {
+    const dir = treeWith(5);
+    // A valid proof followed by 3 MiB of spaces (which JSON allows): refused for its size alone.
+    const proof = cli(['prove', '2', '--dir', dir]).stdout;
+    const padded = `${proof}${' '.repeat(3 * 1024 * 1024)}`;
+    const big = join(base, 'big-proof.json');
+    writeFileSync(big, proof);
+    expect(cli(['verify', big, '--dir', dir]).code).toBe(0);
+    writeFileSync(big, padded);
+    const fromFile = cli(['verify', big, '--dir', dir, '--json']);
+    expect(fromFile.code).toBe(1);
+    expect(errorOf(fromFile).code).toBe('INVALID_PROOF');
+    const fromStdin = cli(['verify', '-', '--dir', dir, '--json'], padded);
+    expect(fromStdin.code).toBe(1);
+    expect(errorOf(fromStdin).code).toBe('INVALID_PROOF');
+    const missing = cli(['verify', join(base, 'no-such-proof.json'), '--dir', dir, '--json']);
+    expect(missing.code).toBe(2);
+  });
+
   it('prove of a leaf past the end is a usage error (INDEX_OUT_OF_RANGE, exit 2)', () => {
     const dir = treeWith(5);
     const r = cli(['prove', '5', '--dir', dir, '--json']);

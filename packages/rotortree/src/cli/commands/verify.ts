@@ -4,7 +4,6 @@
  * pass as a leaf). Exit 0 when valid, 1 when not.
  * @module
  */
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   RotorTreeError,
@@ -21,12 +20,29 @@ import { blake3 } from '@rotortree/hasher-blake3';
 import type { Command } from '../command.js';
 import { intOption, parseInteger, parseNode, usage } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { inputSource } from '../input.js';
 import { withFollower } from '../tree.js';
 
-async function readAll(stream: Readable): Promise<Uint8Array> {
+/**
+ * Largest proof input taken, in bytes: the largest proof there is (n = 256, 53 levels) is ~0.9 MB as
+ * JSON and ~0.43 MB binary, so anything larger is refused before more of it is read.
+ */
+export const MAX_PROOF_INPUT = 2 * 1024 * 1024;
+
+/** The bytes of the proof file at `path` (`-`: stdin), at most {@link MAX_PROOF_INPUT}. Throws `INVALID_PROOF`. */
+async function readProofInput(path: string, stdin: Readable): Promise<Uint8Array> {
+  const source = inputSource(path, stdin);
+  const tooLarge = (): RotorTreeError =>
+    new RotorTreeError('INVALID_PROOF', `${source.name} holds more than ${MAX_PROOF_INPUT} bytes: no proof is that large`, source.name === 'stdin' ? {} : { file: source.name });
+  if (source.bytes !== undefined && source.bytes > MAX_PROOF_INPUT) throw tooLarge();
   const parts: Uint8Array[] = [];
-  for await (const chunk of stream) parts.push(chunk as Uint8Array);
-  return Buffer.concat(parts);
+  let total = 0;
+  for await (const chunk of source.stream) {
+    total += chunk.length;
+    if (total > MAX_PROOF_INPUT) throw tooLarge();
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts, total);
 }
 
 /** A proof in JSON (first non-blank byte `{`) or the binary encoding. Throws `INVALID_PROOF`. */
@@ -87,12 +103,7 @@ export const verifyCommand: Command = {
     const wantIndex = intOption(ctx, 'index', 0, Number.MAX_SAFE_INTEGER);
     const wantLeaf = ctx.values['leaf'] === undefined ? undefined : parseNode(String(ctx.values['leaf']), '--leaf');
     const file = ctx.positionals[0]!;
-    let bytes: Uint8Array;
-    try {
-      bytes = file === '-' ? await readAll(ctx.out.io.stdin) : readFileSync(file);
-    } catch (err) {
-      throw usage(`cannot read ${file}: ${(err as { code?: string }).code ?? String(err)}`);
-    }
+    const bytes = await readProofInput(file, ctx.out.io.stdin);
     const proof = decodeProof(bytes);
 
     let reason: string | undefined;
