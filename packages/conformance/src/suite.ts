@@ -5,7 +5,7 @@
  */
 import { afterAll, describe, it } from 'vitest';
 import { resolveCapabilities } from './capabilities.js';
-import { GROUPS } from './checks/index.js';
+import { GROUPS, NETWORK_GROUPS } from './checks/index.js';
 import type { GroupName } from './checks/index.js';
 import { currentStats, recordStats } from './stats.js';
 import { writeStatsFile } from './stats-file.js';
@@ -27,7 +27,8 @@ export interface ConformanceOptions extends CheckOptions {
  * in the environment raises it and keeps drawing new seeds until the time is used.
  */
 export function runConformance(backend: BackendUnderTest, options: ConformanceOptions = {}): void {
-  const names = options.groups ?? (Object.keys(GROUPS) as GroupName[]);
+  const all = Object.keys(GROUPS) as GroupName[];
+  const names = options.groups ?? (backend.network === undefined ? all.filter((g) => !NETWORK_GROUPS.includes(g)) : all);
   describe(`rotortree conformance: ${backend.name}`, () => {
     it('claims a capability manifest', async () => {
       await resolveCapabilities(backend);
