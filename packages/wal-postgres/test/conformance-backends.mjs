@@ -84,7 +84,7 @@ function networkMode(connection, pair) {
 export function createBackend({ connection, store, n, network, pair }) {
   const prefix = `conformance-${store}`;
   return {
-    name: `wal=postgres checkpoints=${store}${n === undefined ? '' : ` n=${n}`}${pair === undefined ? '' : ' (private pair)'}`,
+    name: `wal=postgres checkpoints=${store}${n === undefined ? '' : ` n=${n}`}${pair === undefined ? '' : ' (private server pair)'}`,
     hasher: blake3(),
     referenceHasher: blake3({ backend: 'js' }),
     wal: (machine) => postgresWal({ connection, tree: treeOf(machine, prefix), timeoutMs: 10_000, lockTimeoutMs: 1_000 }),
