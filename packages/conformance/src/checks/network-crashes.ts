@@ -144,8 +144,9 @@ async function crashCase(
   seed: number,
   reference: ReferenceRoots,
   log: ViolationLog,
-  at: CaseInfo,
+  caseInfo: CaseInfo,
 ): Promise<void> {
+  let at = caseInfo;
   const machine = simulatedMachine(seed);
   const name = freshLog(rig.backend.name.replace(/[^a-z0-9]+/gi, '').slice(0, 24));
   const tree = await rig.open(machine, name, params, { timeoutMs: FAULT_TIMEOUT_MS });
@@ -176,12 +177,50 @@ async function crashCase(
   const acked = record.acknowledged(tree);
   await fault.heal(rig);
   await closeQuietly(tree);
+  // Sometimes the fault strikes again while the log is being recovered.
+  const rnd = createPrng(seed ^ 0x2545f491);
+  if (rnd.below(3) === 0) at = await faultDuringRecovery(rig, machine, name, params, fault, 1 + rnd.below(12), log, at);
   await verifyRecovery(rig, machine, name, params, reference, log, at, {
     minSize: acked,
     maxSize: record.inserted,
     isBoundary: (s) => record.isBoundary(s),
     seed,
   });
+}
+
+/**
+ * An open (taking the log over, as a recovery does) failed by `fault` before its `nth` reply: it
+ * must settle within its bound (open or fail; an opened tree is closed again). The case's info
+ * gains the point.
+ */
+async function faultDuringRecovery(
+  rig: NetworkRig,
+  machine: Machine,
+  name: string,
+  params: EngineParams,
+  fault: Fault,
+  nth: number,
+  log: ViolationLog,
+  at: CaseInfo,
+): Promise<CaseInfo> {
+  const point: NetworkPoint = { when: 'before', direction: 'reply', nth };
+  const where: CaseInfo = { ...at, mode: `${at.mode ?? ''}, then ${fault.label}@${formatNetworkPoint(point)} of the recovery` };
+  let fired = false;
+  void rig.proxy
+    .at(point, async () => {
+      fired = true;
+      await fault.inject(rig);
+    })
+    .catch((err: unknown) => log.add('recovery', where, `injecting the fault failed: ${describeError(err)}`));
+  const bound = 2 * FAULT_TIMEOUT_MS + SLACK_MS;
+  const opened = await within(rig.open(machine, name, params, { takeover: true, timeoutMs: FAULT_TIMEOUT_MS }), bound);
+  rig.proxy.disarm();
+  if (opened === 'hung') log.add('bounded', where, `an open failed by the network has not settled after ${bound} ms`);
+  else if ('value' in opened) await closeQuietly(opened.value);
+  if (!fired) return at;
+  recordStats({ networkCrashPoints: 1 });
+  await fault.heal(rig);
+  return where;
 }
 
 /** Reopens `name` after a fault and checks it, then appends, reopens and checks again. */
