@@ -21,7 +21,7 @@ import type { EngineParams } from '../engine.js';
 import { simulatedMachine } from '../machine.js';
 import type { SimulatedMachine } from '../machine.js';
 import { recordStats } from '../stats.js';
-import type { BackendUnderTest, CheckOptions, Violation } from '../types.js';
+import type { BackendUnderTest, CheckOptions, Machine, Violation } from '../types.js';
 import { checkRecovered } from '../verify.js';
 import { describeError, ViolationLog } from '../violations.js';
 import type { CaseInfo } from '../violations.js';
@@ -227,9 +227,9 @@ async function crashDuringRecovery(
 }
 
 /** Appends three records to a recovered tree, closes, reopens and checks size, leaves and root. */
-async function appendAndReopen(
+export async function appendAndReopen(
   backend: BackendUnderTest,
-  machine: SimulatedMachine,
+  machine: Machine,
   params: EngineParams,
   tree: RotorTree,
   reference: ReferenceRoots,
