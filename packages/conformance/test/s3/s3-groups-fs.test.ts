@@ -1,0 +1,21 @@
+// The S3 groups on wal-fs x checkpoint-s3 (n = 4): stale writers, partitions through the fault
+// proxy during checkpoint writes and reads, and kills of radosgw and the OSD (a private RGW).
+import { describe, it } from 'vitest';
+import { checkStaleWriter } from '../../src/checks/stale-writer.js';
+import { lookupService, useService } from '../../src/network/index.js';
+import { formatViolations } from '../../src/violations.js';
+import { createBucket, fsWalS3Fixture } from './s3-backends.js';
+
+const s3 = await lookupService('s3');
+const N = 4;
+
+describe(`S3 groups: wal=fs checkpoints=s3 n=${N}`, () => {
+  const place = s3.available ? createBucket(s3.info, 'conformance-fs-groups').then((bucket) => ({ info: s3.info, bucket })) : undefined;
+
+  it('staleWriter: a stale writer never publishes; the live writer collects its garbage', async (ctx) => {
+    useService(s3, ctx);
+    const fx = fsWalS3Fixture(await place!, N);
+    const violations = await checkStaleWriter(fx, { n: N, seed: 31 });
+    if (violations.length > 0) throw new Error(formatViolations(violations));
+  });
+});

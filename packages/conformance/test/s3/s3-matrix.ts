@@ -1,0 +1,18 @@
+/** Budgets of the S3 part of the matrix (every request is a round trip to a real server). */
+import type { GroupName } from '../../src/index.js';
+
+/**
+ * Branching factors: 2 (the deepest trees: the most levels, segments and manifest tails per leaf)
+ * and 16 (the widest nodes); 4, the default, is what every S3 group below runs with.
+ */
+export const S3_NS = [2, 16] as const;
+
+/** Crash states per crash group and combination. */
+export const S3_CRASH_STATES = 24;
+
+/**
+ * The suite's groups that apply to a WAL on files with checkpoints in S3: every group but those
+ * that damage, lose or replace stored files of the checkpoints (the objects are damaged by
+ * checkpoint-s3's own tests: CORRUPTION naming the key) and the ones on real files only.
+ */
+export const S3_GROUPS: GroupName[] = ['treeRules', 'proofs', 'lifecycle', 'badInput', 'durability', 'checkpoints', 'poison', 'locking', 'lostFiles', 'foreignFiles', 'followers'];
