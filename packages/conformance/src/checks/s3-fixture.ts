@@ -26,6 +26,8 @@ export interface S3StoreOptions {
 export interface S3Fixture {
   /** The combination: its `wal`, `walReader` and hashers are used; its checkpoint stores come from {@link store}. */
   readonly backend: BackendUnderTest;
+  /** The server's HTTP endpoint (the S3 groups put a fault proxy in front of it). */
+  readonly endpoint: string;
   /** A checkpoint store of `machine`'s tree (one tree per machine, kept across the machine's reboots). */
   store(machine: Machine, options?: S3StoreOptions): CheckpointStore | Promise<CheckpointStore>;
   /** Every object key of `machine`'s tree in the bucket. */
@@ -34,8 +36,6 @@ export interface S3Fixture {
 
 /** An {@link S3Fixture} on a server the check may kill and restart. */
 export interface KillableS3Fixture extends S3Fixture {
-  /** The server's HTTP endpoint (a fault proxy in front of it counts requests). */
-  readonly endpoint: string;
   /** Kills (SIGKILL) and restarts `rgw` (the HTTP gateway) and `osd` (the storage daemon). */
   readonly controller: ServiceController;
 }

@@ -28,17 +28,22 @@ export interface S3Writer {
 export async function openS3Writer(fx: S3Fixture, machine: Machine, params: S3Params, options: S3StoreOptions = {}): Promise<S3Writer> {
   const wal = await fx.backend.wal(machine);
   const store = await fx.store(machine, options);
-  const tree = await RotorTree.open({
-    hasher: fx.backend.hasher,
-    n: params.n,
-    maxDepth: params.maxDepth,
-    wal,
-    checkpoints: store,
-    flushPolicy: { kind: 'manual' },
-    checkpointPolicy: { kind: 'manual' },
-    verifyCheckpoint: true,
-  });
-  return { tree, wal, store };
+  try {
+    const tree = await RotorTree.open({
+      hasher: fx.backend.hasher,
+      n: params.n,
+      maxDepth: params.maxDepth,
+      wal,
+      checkpoints: store,
+      flushPolicy: { kind: 'manual' },
+      checkpointPolicy: { kind: 'manual' },
+      verifyCheckpoint: true,
+    });
+    return { tree, wal, store };
+  } catch (err) {
+    await closeAll(store, wal);
+    throw err;
+  }
 }
 
 /** A follower of the tree on `machine`: the fixture's WAL reader and a read-only store. */

@@ -101,14 +101,6 @@ export function fsWalS3Backend(place: S3Place, n: number): BackendUnderTest {
 }
 
 /** wal-fs x checkpoint-s3 for the S3 groups (stale writers, partitions, server kills). */
-export function fsWalS3Fixture(place: S3Place, n: number, endpointFor?: (m: Machine) => string | undefined): S3Fixture {
-  const backend = fsWalS3Backend(place, n);
-  return {
-    backend,
-    store: (m, options = {}) => {
-      const endpoint = options.endpoint ?? endpointFor?.(m);
-      return s3StoreOn(place, m, { ...options, ...(endpoint === undefined ? {} : { endpoint }) });
-    },
-    keys: (m) => keysOf(place, m),
-  };
+export function fsWalS3Fixture(place: S3Place, n: number): S3Fixture {
+  return { backend: fsWalS3Backend(place, n), endpoint: place.info.endpoint, store: (m, options) => s3StoreOn(place, m, options), keys: (m) => keysOf(place, m) };
 }

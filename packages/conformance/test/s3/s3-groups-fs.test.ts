@@ -1,13 +1,16 @@
 // The S3 groups on wal-fs x checkpoint-s3 (n = 4): stale writers, partitions through the fault
 // proxy during checkpoint writes and reads, and kills of radosgw and the OSD (a private RGW).
 import { describe, it } from 'vitest';
+import { checkS3Partitions } from '../../src/checks/s3-partitions.js';
 import { checkStaleWriter } from '../../src/checks/stale-writer.js';
 import { lookupService, useService } from '../../src/network/index.js';
-import { formatViolations } from '../../src/violations.js';
+import { registerStatsFlush } from '../../src/index.js';
 import { createBucket, fsWalS3Fixture } from './s3-backends.js';
+import { expectNoViolations } from './s3-matrix.js';
 
 const s3 = await lookupService('s3');
 const N = 4;
+registerStatsFlush();
 
 describe(`S3 groups: wal=fs checkpoints=s3 n=${N}`, () => {
   const place = s3.available ? createBucket(s3.info, 'conformance-fs-groups').then((bucket) => ({ info: s3.info, bucket })) : undefined;
@@ -16,6 +19,13 @@ describe(`S3 groups: wal=fs checkpoints=s3 n=${N}`, () => {
     useService(s3, ctx);
     const fx = fsWalS3Fixture(await place!, N);
     const violations = await checkStaleWriter(fx, { n: N, seed: 31 });
-    if (violations.length > 0) throw new Error(formatViolations(violations));
+    expectNoViolations(violations);
+  });
+
+  it('s3Partitions: partitions at every request of a checkpoint write and of a reopen', { timeout: 600_000 }, async (ctx) => {
+    useService(s3, ctx);
+    const fx = fsWalS3Fixture(await place!, N);
+    const violations = await checkS3Partitions(fx, { n: N, seed: 41 });
+    expectNoViolations(violations);
   });
 });

@@ -1,5 +1,6 @@
 /** Budgets of the S3 part of the matrix (every request is a round trip to a real server). */
-import type { GroupName } from '../../src/index.js';
+import { formatViolations, recordStats } from '../../src/index.js';
+import type { GroupName, Violation } from '../../src/index.js';
 
 /**
  * Branching factors: 2 (the deepest trees: the most levels, segments and manifest tails per leaf)
@@ -16,3 +17,9 @@ export const S3_CRASH_STATES = 24;
  * checkpoint-s3's own tests: CORRUPTION naming the key) and the ones on real files only.
  */
 export const S3_GROUPS: GroupName[] = ['treeRules', 'proofs', 'lifecycle', 'badInput', 'durability', 'checkpoints', 'poison', 'locking', 'lostFiles', 'foreignFiles', 'followers'];
+
+/** Counts a group's violations in the suite's summary line, and fails the test with them. */
+export function expectNoViolations(violations: readonly Violation[]): void {
+  recordStats({ violations: violations.length });
+  if (violations.length > 0) throw new Error(formatViolations(violations));
+}
