@@ -14,23 +14,21 @@
  * checkpoint published, and a reopen recovers every flushed leaf with the reference root.
  * @module
  */
-import { chunkNodesFor } from '@rotortree/core';
 import { closeQuietly } from '../engine.js';
 import { simulatedMachine } from '../machine.js';
 import type { SimulatedMachine } from '../machine.js';
-import { FaultProxy } from '../network/fault-proxy.js';
+import type { FaultProxy } from '../network/fault-proxy.js';
 import type { FaultAction } from '../network/fault-proxy.js';
-import { httpFraming } from '../network/framing/http.js';
 import { formatNetworkPoint } from '../network/network-points.js';
 import type { NetworkPoint } from '../network/network-points.js';
 import { recordStats } from '../stats.js';
 import type { CheckOptions, Violation } from '../types.js';
 import { ViolationLog } from '../violations.js';
 import type { CaseInfo } from '../violations.js';
-import { leavesAt, ReferenceRoots } from '../workload.js';
+import { ReferenceRoots } from '../workload.js';
 import type { S3Fixture, S3StoreOptions } from './s3-fixture.js';
 import type { S3Params } from './s3-support.js';
-import { expectReferenceRoot, leavesFilling, oneChunkSegments, openS3Writer } from './s3-support.js';
+import { checkpointThenGrow, expectGoesOn, giveUpBoundMs, openS3Writer, proxiedStores } from './s3-support.js';
 import { outcomeOf, paramsOf } from './support.js';
 
 /** How long a healed partition lasts. */
@@ -46,17 +44,8 @@ export async function checkS3Partitions(fx: S3Fixture, options: CheckOptions = {
   const log = new ViolationLog('s3Partitions');
   const params = paramsOf(options);
   const reference = new ReferenceRoots(fx.backend.referenceHasher ?? fx.backend.hasher, params.n);
-  const url = new URL(fx.endpoint);
-  const proxy = await FaultProxy.start({ target: { host: url.hostname, port: Number(url.port) }, framing: httpFraming });
-  const through: S3StoreOptions = {
-    endpoint: `http://${proxy.host}:${proxy.port}`,
-    requestTimeoutMs: TIMEOUT_MS,
-    retries: RETRIES,
-    segmentBytes: oneChunkSegments(params.n),
-    // One request at a time, and no background collection: request k is the same one in every run.
-    concurrency: 1,
-    collectGarbage: false,
-  };
+  const { proxy, through } = await proxiedStores(fx, params, TIMEOUT_MS, RETRIES);
+
   const seed = options.seed ?? 1;
   try {
     const cases: Array<{ phase: 'write' | 'reopen'; point: NetworkPoint; fault: Fault }> = [];
@@ -82,8 +71,8 @@ export async function checkS3Partitions(fx: S3Fixture, options: CheckOptions = {
   return log.list;
 }
 
-/** Requests through the proxy of one fault-free run of `phase` (the checkpoint write, or the reopen). */
-async function countRequests(fx: S3Fixture, params: S3Params, proxy: FaultProxy, through: S3StoreOptions, phase: 'write' | 'reopen', seed: number): Promise<number> {
+/** Requests through the proxy of one fault-free run of `phase` (the checkpoint write of {@link runPhase}, or the reopen). */
+export async function countRequests(fx: S3Fixture, params: S3Params, proxy: FaultProxy, through: S3StoreOptions, phase: 'write' | 'reopen', seed: number): Promise<number> {
   let requests = 0;
   const ran = await runPhase(fx, params, simulatedMachine(seed), through, phase, async (run) => {
     const stop = proxy.onMessage((event, when) => {
@@ -113,13 +102,7 @@ async function runPhase(
   around: (run: () => Promise<unknown>) => Promise<void>,
 ): Promise<{ flushed: number; outcome: string; elapsedMs: number; writer: Awaited<ReturnType<typeof openS3Writer>> | undefined }> {
   let writer: Awaited<ReturnType<typeof openS3Writer>> | undefined = await openS3Writer(fx, machine, params, through);
-  const first = leavesFilling(params.n, 2);
-  writer.tree.insertMany(leavesAt(0, first));
-  await writer.tree.flush();
-  await writer.tree.checkpoint();
-  writer.tree.insertMany(leavesAt(first, chunkNodesFor(params.n)));
-  await writer.tree.flush();
-  const flushed = writer.tree.size;
+  const flushed = await checkpointThenGrow(writer.tree);
   let outcome = 'ok';
   const started = Date.now();
   if (phase === 'write') {
@@ -169,36 +152,14 @@ async function partitionCase(
   try {
     const allowed = c.fault === 'healed' ? ['ok'] : c.fault === 'held' ? ['ok', 'IO'] : ['IO'];
     if (!allowed.includes(ran.outcome)) log.add('checkpointCrash', at, `the ${c.phase} gives ${ran.outcome}, expected ${allowed.join(' or ')}`);
-    // Each attempt gets the timeout plus its body's time; the backoff between them is at most 2 s each.
-    const bound = (RETRIES + 1) * (TIMEOUT_MS + 1000) + RETRIES * 2000 + 5000;
+    const bound = giveUpBoundMs(TIMEOUT_MS, RETRIES);
     if (c.fault === 'blackholeHeld' && ran.elapsedMs > bound) log.add('checkpointCrash', at, `the write under a partition took ${ran.elapsedMs} ms to give up, more than ${bound} ms`);
 
-    // Healed: the writer goes on (a failed reopen is retried).
+    // Healed: the writer goes on (a failed reopen is retried), a reader and a reopen agree.
     if (writer === undefined) writer = await openS3Writer(fx, machine, params, through);
-    if (writer.tree.size !== ran.flushed) log.add('ackedSurvives', at, `after the ${c.phase} the writer has ${writer.tree.size} leaves, ${ran.flushed} were flushed`);
-    writer.tree.insertMany(leavesAt(writer.tree.size, 3));
-    await writer.tree.flush();
-    const next = await outcomeOf(() => writer!.tree.checkpoint());
-    if (next !== 'ok') log.add('checkpointCrash', at, `after the partition healed, the next checkpoint gives ${next}`);
-    const size = writer.tree.size;
-    const seq = writer.tree.checkpointSeq;
-
-    const reader = await fx.store(machine, { readOnly: true });
-    try {
-      const got = await reader.open({ n: params.n, maxDepth: params.maxDepth, hasherId: fx.backend.hasher.id, treeId: writer.tree.treeId });
-      if (got?.seq !== seq || got.view.size !== size) log.add('checkpointCrash', at, `a reader finds seq ${got?.seq} (${got?.view.size} leaves) published, the writer checkpointed seq ${seq} (${size} leaves)`);
-    } finally {
-      await reader.close().catch(() => undefined);
-    }
-    await writer.tree.close();
+    const w = writer;
     writer = undefined;
-    const again = await openS3Writer(fx, machine, params);
-    try {
-      if (again.tree.size !== size) log.add('ackedSurvives', at, `a reopen shows ${again.tree.size} leaves, ${size} were flushed`);
-      expectReferenceRoot(log, 'root', at, 'a reopen', again.tree.size, again.tree.root, reference);
-    } finally {
-      await closeQuietly(again.tree);
-    }
+    await expectGoesOn(fx, machine, params, reference, w, ran.flushed, `the ${c.phase}`, log, at);
   } finally {
     await closeQuietly(writer?.tree);
   }

@@ -12,8 +12,8 @@ import { blake3 } from '@rotortree/hasher-blake3';
 import { s3CheckpointStore } from '@rotortree/checkpoint-s3';
 import { fsWal, fsWalReader } from '@rotortree/wal-fs';
 import type { BackendUnderTest, Machine } from '../../src/index.js';
-import type { S3Fixture, S3StoreOptions } from '../../src/checks/s3-fixture.js';
-import type { S3Service } from '../../src/network/index.js';
+import type { KillableS3Fixture, S3Fixture, S3StoreOptions } from '../../src/checks/s3-fixture.js';
+import type { S3Service, ServiceController } from '../../src/network/index.js';
 
 /** A bucket of its own on `info`'s server (created now). */
 export async function createBucket(info: S3Service, name: string): Promise<string> {
@@ -103,4 +103,9 @@ export function fsWalS3Backend(place: S3Place, n: number): BackendUnderTest {
 /** wal-fs x checkpoint-s3 for the S3 groups (stale writers, partitions, server kills). */
 export function fsWalS3Fixture(place: S3Place, n: number): S3Fixture {
   return { backend: fsWalS3Backend(place, n), endpoint: place.info.endpoint, store: (m, options) => s3StoreOn(place, m, options), keys: (m) => keysOf(place, m) };
+}
+
+/** The same on a server the check may kill (a private RGW: `controller` kills and restarts its daemons). */
+export function killableFsWalS3Fixture(place: S3Place, n: number, controller: ServiceController): KillableS3Fixture {
+  return { ...fsWalS3Fixture(place, n), controller };
 }
