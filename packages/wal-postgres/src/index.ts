@@ -9,3 +9,5 @@ export type { PostgresConnectionConfig, PostgresWalOptions, SynchronousCommit } 
 export { SCHEMA_VERSION } from './schema.js';
 export { postgresCheckpointPointer } from './pointer.js';
 export type { CheckpointClaim, CheckpointTarget, PostgresCheckpointPointer, PostgresCheckpointPointerOptions } from './pointer.js';
+export { postgresWalReader } from './reader.js';
+export type { PostgresWalReaderOptions } from './reader.js';
