@@ -6,7 +6,7 @@
  * package: the combination supplies the stores.
  * @module
  */
-import type { CheckpointStore } from '@rotortree/core';
+import type { CheckpointStore, Wal } from '@rotortree/core';
 import type { ServiceController } from '../network/services/controller.js';
 import type { BackendUnderTest, Machine } from '../types.js';
 
@@ -32,6 +32,12 @@ export interface S3Fixture {
   store(machine: Machine, options?: S3StoreOptions): CheckpointStore | Promise<CheckpointStore>;
   /** Every object key of `machine`'s tree in the bucket. */
   keys(machine: Machine): Promise<string[]>;
+  /**
+   * A WAL that takes `machine`'s tree from a live writer (whose next write is then fenced), for a
+   * WAL that can (e.g. PostgreSQL's `takeover`). Without it, a takeover is the old writer's machine
+   * losing its disk: its WAL is closed (its lock goes), its process and store live on.
+   */
+  takeoverWal?(machine: Machine): Wal | Promise<Wal>;
 }
 
 /** An {@link S3Fixture} on a server the check may kill and restart. */

@@ -27,9 +27,9 @@ export interface S3Writer {
   readonly store: CheckpointStore;
 }
 
-/** Opens (recovers) a writer on `machine`: the fixture's WAL, a store built with `options`, manual flushes and checkpoints. */
-export async function openS3Writer(fx: S3Fixture, machine: Machine, params: S3Params, options: S3StoreOptions = {}): Promise<S3Writer> {
-  const wal = await fx.backend.wal(machine);
+/** Opens (recovers) a writer on `machine`: the fixture's WAL (its taking-over WAL with `takeover`), a store built with `options`, manual flushes and checkpoints. */
+export async function openS3Writer(fx: S3Fixture, machine: Machine, params: S3Params, options: S3StoreOptions = {}, takeover = false): Promise<S3Writer> {
+  const wal = takeover && fx.takeoverWal !== undefined ? await fx.takeoverWal(machine) : await fx.backend.wal(machine);
   const store = await fx.store(machine, options);
   try {
     const tree = await RotorTree.open({

@@ -3,9 +3,10 @@
  * current, and the live writer collects its garbage.
  *
  * A run: writer A on a machine; a second engine on the same machine is refused (`FILE_LOCKED`, by
- * the WAL) and fences nothing (A's next checkpoint succeeds). Then A's machine loses its disk while
- * A's process lives on (the stale writer: it still reaches the server), and writer B recovers the
- * tree on the rebooted machine, claiming it. A, holding leaves B never had, writes a checkpoint
+ * the WAL) and fences nothing (A's next checkpoint succeeds). Then writer B takes the tree over
+ * while A's process lives on (the stale writer: it still reaches the server): with the fixture's
+ * taking-over WAL (the WAL's epoch rises), else A's machine loses its disk (and A's lock) and B
+ * recovers the tree on the rebooted machine, claiming it. A, holding leaves B never had, writes a checkpoint
  * through its store: it must fail (`FENCED`), a reader must never see it, a follower of B shows B's
  * durable state with the reference root, and B's next checkpoint removes what A wrote. In the
  * racing variant A starts a checkpoint of its durable state while B opens: either may win the
@@ -62,11 +63,11 @@ async function staleWriterRun(fx: S3Fixture, params: S3Params, reference: Refere
     const stale = { view: a.tree.snapshot(), seq: a.tree.seq };
 
     machine.powerOff();
-    // A's lock goes with its disk (a new machine takes the tree); A's process and its store live on.
-    await a.wal.close().catch(() => undefined);
+    // Without a taking-over WAL, A's lock goes with its disk; A's process and its store live on.
+    if (fx.takeoverWal === undefined) await a.wal.close().catch(() => undefined);
     machine.reboot('prefix');
     const racing = race ? outcomeOf(() => a.store.write(durable.view, durable.seq)) : undefined;
-    b = (await openS3Writer(fx, machine, params, storeOptions)).tree;
+    b = (await openS3Writer(fx, machine, params, storeOptions, true)).tree;
     const raced = await racing;
     if (raced !== undefined && raced !== 'ok' && raced !== 'FENCED') log.add('checkpointCrash', at, `a stale writer's checkpoint racing the takeover gives ${raced}, expected ok (before the claim) or FENCED`);
     if (b.size !== durable.view.size) log.add('ackedSurvives', at, `the new writer recovered ${b.size} leaves, ${durable.view.size} were durable`);
