@@ -4,6 +4,7 @@
 // (a takeover by the WAL's `takeover`, partitions to the RGW). Skipped without the servers or the
 // built wal-postgres (failed under CI).
 import { describe, it } from 'vitest';
+import { checkS3Followers } from '../../src/checks/s3-followers.js';
 import { checkS3Partitions } from '../../src/checks/s3-partitions.js';
 import { checkStaleWriter } from '../../src/checks/stale-writer.js';
 import { registerStatsFlush, runConformance } from '../../src/index.js';
@@ -35,6 +36,9 @@ if (missing !== undefined || !s3.available || !pg.available || !lib.available) {
     });
     it('s3Partitions: partitions to the RGW at every request of a checkpoint write and of a reopen', { timeout: 600_000 }, async () => {
       expectNoViolations(await checkS3Partitions(postgresS3Fixture(place, N), { n: N, seed: 71 }));
+    });
+    it('s3Followers: followers against the writer (segments, reloads after truncation)', { timeout: 300_000 }, async () => {
+      expectNoViolations(await checkS3Followers(postgresS3Fixture(place, N), { n: N, seed: 91 }));
     });
   });
 }

@@ -1,6 +1,7 @@
 // The S3 groups on wal-fs x checkpoint-s3 (n = 4): stale writers, partitions through the fault
 // proxy during checkpoint writes and reads, and kills of radosgw and the OSD (a private RGW).
 import { describe, it } from 'vitest';
+import { checkS3Followers } from '../../src/checks/s3-followers.js';
 import { checkS3Partitions } from '../../src/checks/s3-partitions.js';
 import { checkStaleWriter } from '../../src/checks/stale-writer.js';
 import { lookupService, useService } from '../../src/network/index.js';
@@ -27,5 +28,10 @@ describe(`S3 groups: wal=fs checkpoints=s3 n=${N}`, () => {
     const fx = fsWalS3Fixture(await place!, N);
     const violations = await checkS3Partitions(fx, { n: N, seed: 41 });
     expectNoViolations(violations);
+  });
+
+  it('s3Followers: followers against the writer (segments, reloads after truncation)', async (ctx) => {
+    useService(s3, ctx);
+    expectNoViolations(await checkS3Followers(fsWalS3Fixture(await place!, N), { n: N, seed: 81 }));
   });
 });
