@@ -117,16 +117,16 @@ describe('faults (fake S3)', () => {
   });
 
   it('a whole-object GET gets the time of its body (learnt from its headers): a large segment at a slow but allowed rate loads', async () => {
-    // One 6.4 MiB segment at 5 MiB/s: 1.3 s, more than the 500 ms a request without a body gets,
-    // less than 500 ms plus its body at the floor rate of 4 MiB/s (1.6 s).
-    const options = target.options({ requestTimeoutMs: 500, retries: 0 });
+    // One 6.4 MiB segment at 4.5 MiB/s: 1.4 s, more than the 1 s a request without a body gets,
+    // less than 1 s plus its body at the floor rate of 4 MiB/s (2.6 s).
+    const options = target.options({ requestTimeoutMs: 1_000, retries: 1 });
     const id = identity(4);
     const w = s3CheckpointStore(options);
     await w.open(id);
     const tree = treeOf(4, 210_000);
     await w.write(tree.snapshot(), 1);
     await w.close();
-    fake().fault({ method: 'GET', key: /\/seg\/00\//, when: 'before', action: 'trickle', bytesPerSecond: 5 << 20 });
+    fake().fault({ method: 'GET', key: /\/seg\/00\//, when: 'before', action: 'trickle', bytesPerSecond: 4.5 * 2 ** 20, times: 2 });
     const r = s3CheckpointStore({ ...options, readOnly: true });
     const t0 = Date.now();
     const got = await r.open(id);

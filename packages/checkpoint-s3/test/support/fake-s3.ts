@@ -272,13 +272,15 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** Writes `body` in 64 KiB pieces at `bytesPerSecond` (a slow link). */
+/** Writes `body` in 64 KiB pieces at `bytesPerSecond` (a slow link), paced by the clock (late timers do not slow it further). */
 async function trickle(res: ServerResponse, body: string | Uint8Array, bytesPerSecond: number): Promise<void> {
   const bytes = typeof body === 'string' ? Buffer.from(body) : body;
   const piece = 64 * 1024;
+  const started = Date.now();
   for (let at = 0; at < bytes.length && !res.destroyed; at += piece) {
     res.write(bytes.subarray(at, at + piece));
-    await sleep((Math.min(piece, bytes.length - at) / bytesPerSecond) * 1000);
+    const due = started + ((at + piece) / bytesPerSecond) * 1000;
+    await sleep(Math.max(0, due - Date.now()));
   }
   res.end();
 }
