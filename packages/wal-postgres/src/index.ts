@@ -7,3 +7,7 @@
 export { postgresWal } from './postgres-wal.js';
 export type { PostgresConnectionConfig, PostgresWalOptions, SynchronousCommit } from './options.js';
 export { SCHEMA_VERSION } from './schema.js';
+export { postgresCheckpointPointer } from './pointer.js';
+export type { CheckpointClaim, CheckpointTarget, PostgresCheckpointPointer, PostgresCheckpointPointerOptions } from './pointer.js';
+export { postgresWalReader } from './reader.js';
+export type { PostgresWalReaderOptions } from './reader.js';

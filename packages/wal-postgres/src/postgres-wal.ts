@@ -8,11 +8,13 @@
 import { hostname } from 'node:os';
 import pg from 'pg';
 import { RotorTreeError } from '@rotortree/core';
-import type { Wal, WalCapabilities, WalConfig, WalRecovery } from '@rotortree/core';
+import type { Wal, WalCapabilities, WalConfig, WalMark, WalRecovery } from '@rotortree/core';
 import { WalBase } from '@rotortree/core/backend';
 import type { LogReplay, StoredLog, TreeIdentity } from '@rotortree/core/backend';
 import { CopyOut, intField } from './copy-out.js';
 import { FlushWriter } from './flush-writer.js';
+import { MarkWriter } from './marks.js';
+import { registerWriter } from './writer-registry.js';
 import type { FlushRefusal } from './flush-writer.js';
 import { RowChecksum } from './format.js';
 import { describeServer, resolveOptions } from './options.js';
@@ -25,6 +27,7 @@ import type { Tables } from './schema.js';
 import { prepareSession } from './server-check.js';
 import { Session, SessionLost } from './session.js';
 import type { SessionSettings } from './session.js';
+import { ensureStateTables, stateTablesIn } from './tree-state.js';
 import { claimTree, currentEpoch } from './writership.js';
 
 const UNIQUE_VIOLATION = '23505';
@@ -45,6 +48,8 @@ class PostgresWal extends WalBase implements Wal {
   #tail: number | undefined;
   #checksum: RowChecksum | undefined;
   #writer: FlushWriter | undefined;
+  #marks: MarkWriter | undefined;
+  #treeId: string | undefined;
   readonly #buffer = new RowBuffer();
 
   constructor(options: PostgresWalOptions) {
@@ -54,6 +59,13 @@ class PostgresWal extends WalBase implements Wal {
     this.#server = describeServer(this.#options.client);
     this.location = `${this.#server} ${this.#options.schema}.trees[${this.#options.tree}]`;
     this.#settings = { timeoutMs: this.#options.timeoutMs, lockTimeoutMs: this.#options.lockTimeoutMs, applicationName: 'rotortree-wal' };
+    registerWriter(this, {
+      options: this.#options,
+      tables: this.#tables,
+      location: this.location,
+      epoch: () => this.#epoch,
+      treeId: () => this.#treeId,
+    });
   }
 
   // --- opening ------------------------------------------------------------------------------
@@ -64,6 +76,7 @@ class PostgresWal extends WalBase implements Wal {
     this.#session = session;
     const { me, schemaVersion } = await prepareSession(session, options, this.#tables.meta, this.location);
     await ensureSchema(session, this.#tables, schemaVersion);
+    await ensureStateTables(session, this.#tables);
     const claim = await claimTree(session, this.#tables, {
       tree: options.tree,
       lockKey: `rotortree ${options.schema}.${options.tree}`,
@@ -96,8 +109,10 @@ class PostgresWal extends WalBase implements Wal {
   }
 
   #useTree(treeId: string): void {
+    this.#treeId = treeId;
     this.#checksum = new RowChecksum(treeId);
     this.#writer = new FlushWriter(this.#session!, this.#tables, this.#options.tree, this.#epoch, this.#checksum);
+    this.#marks = new MarkWriter(this.#session!, stateTablesIn(this.#tables), this.#options.tree, this.#epoch);
   }
 
   protected async _recover(replay: LogReplay): Promise<WalRecovery> {
@@ -150,6 +165,11 @@ class PostgresWal extends WalBase implements Wal {
     }
   }
 
+  /** Keeps the mark for followers (marks.ts): written between flushes, never inside one. */
+  protected override _mark(mark: WalMark): void {
+    this.#marks?.note(mark);
+  }
+
   protected async _truncate(upToSeq: number): Promise<void> {
     const { rows } = await this.#write(() =>
       this.#session!.query(
@@ -166,6 +186,7 @@ class PostgresWal extends WalBase implements Wal {
   }
 
   protected async _close(): Promise<void> {
+    await this.#marks?.pause();
     const session = this.#session;
     this.#session = undefined;
     await session?.end();
@@ -175,11 +196,15 @@ class PostgresWal extends WalBase implements Wal {
 
   /** Runs a write; its failure becomes the WAL's error (`FENCED`, or `IO` naming why). */
   async #write<T>(write: () => Promise<T>): Promise<T> {
+    // A mark being written finishes first, and none starts until this write is done.
+    await this.#marks?.pause();
     this.#session!.notices.length = 0;
     try {
       return await write();
     } catch (err) {
       throw await this.#writeError(err);
+    } finally {
+      this.#marks?.resume();
     }
   }
 

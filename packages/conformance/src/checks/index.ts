@@ -25,6 +25,11 @@ export { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './store
 export { checkPartitions, checkServerKills, checkStandbyDown } from './network-crashes.js';
 export { checkFencing } from './network-fencing.js';
 export { checkDamagedRecords, checkNetworkIdentity } from './network-stored.js';
+export { checkStaleWriter } from './stale-writer.js';
+export { checkS3Followers } from './s3-followers.js';
+export { checkS3Kills } from './s3-kills.js';
+export { checkS3Partitions, HEAL_MS } from './s3-partitions.js';
+export type { KillableS3Fixture, S3Fixture, S3StoreOptions } from './s3-fixture.js';
 
 /** Crash consistency around checkpoints (DESIGN 4): a script dense in checkpoints, crashed everywhere. */
 export function checkCheckpointCrashes(backend: BackendUnderTest, options: CheckOptions = {}): Promise<Violation[]> {
