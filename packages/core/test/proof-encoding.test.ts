@@ -127,6 +127,16 @@ describe('binary encoding', () => {
     expect(() => decodeInclusionProof(encodeConsistencyProof(cp))).toThrow(code);
     expect(() => decodeInclusionProof('01' as never)).toThrow(code);
     expect(() => decodeInclusionProof(null as never)).toThrow(code);
+    // A stored n - 1 of 0 (n = 1, no tree) is refused at once (a path of n = 1 never ends).
+    for (const [bytes, decode] of [
+      [encodeInclusionProof(ip), decodeInclusionProof],
+      [encodeConsistencyProof(cp), decodeConsistencyProof],
+      [encodeInclusionProof(ip), decodeInclusionProofs],
+    ] as const) {
+      const one = bytes.slice();
+      one[2] = 0;
+      expect(() => decode(one)).toThrow(code);
+    }
   });
 
   it('decodes and verifies the proofs of earlier releases (format version 1, binary and JSON)', () => {

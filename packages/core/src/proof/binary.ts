@@ -142,7 +142,14 @@ function header(bytes: Uint8Array, kind: number): { version: number; n: number }
   const version = bytes[0]!;
   if (version !== FORMAT_V1 && version !== FORMAT_V2) bad('unknown version');
   if (bytes[1] !== kind) bad(kind === KIND_INCLUSION ? 'not an inclusion proof' : 'not a consistency proof');
-  return { version, n: bytes[2]! + 1 };
+  return { version, n: branchingOf(bytes, 2) };
+}
+
+/** The n stored as n - 1 at `bytes[at]`: 2..256 (a stored 0 would be n = 1, no tree: `INVALID_PROOF`). */
+function branchingOf(bytes: Uint8Array, at: number): number {
+  const n = bytes[at]! + 1;
+  if (n < 2) bad('n must be in 2..256');
+  return n;
 }
 
 /**
@@ -188,7 +195,7 @@ function readInclusionV2(bytes: Uint8Array, at: number): { n: number; leafIndex:
   if (bytes.length - at < INCLUSION_NODES) bad('truncated');
   if (bytes[at] !== FORMAT_V2) bad('unknown version');
   if (bytes[at + 1] !== KIND_INCLUSION) bad('not an inclusion proof');
-  const n = bytes[at + 2]! + 1;
+  const n = branchingOf(bytes, at + 2);
   const treeSize = readSize(bytes, at + 8);
   const leafIndex = readSize(bytes, at + 16);
   if (treeSize === 0 || leafIndex >= treeSize) bad('leafIndex must be below a treeSize of at least 1');

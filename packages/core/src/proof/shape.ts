@@ -15,6 +15,8 @@ export const MAX_PATH_LEVELS = 53;
  * levels (the tree's depth).
  */
 export function inclusionPath(n: number, index: number, size: number, positions: Uint8Array, counts: Uint8Array, at: number): number {
+  // Callers check n; with n < 2 the loops below would never end, so it is refused here too.
+  if (!(n >= 2)) throw new RangeError(`n must be in 2..256, got ${n}`);
   // n a power of two and sizes below 2^31 (the common case): shifts and masks instead of divisions.
   if ((n & (n - 1)) === 0 && size <= 0x7fffffff) {
     const shift = 31 - Math.clz32(n);
@@ -58,6 +60,7 @@ export function siblingCount(counts: Uint8Array, at: number, levels: number): nu
  * (the new tree's depth).
  */
 export function consistencyPath(n: number, oldSize: number, newSize: number, left: Uint8Array, right: Uint8Array): number {
+  if (!(n >= 2)) throw new RangeError(`n must be in 2..256, got ${n}`);
   let k = 0;
   for (let b = oldSize - 1, len = newSize; len > 1; k++) {
     const position = b % n;
