@@ -22,12 +22,16 @@ for (const dir of workspaceDirs) {
     continue;
   }
   const report = JSON.parse(readFileSync(reportFile, 'utf8'));
-  // Files that failed to load count as failures even though they hold no counted test.
-  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && (f.assertionResults ?? []).length === 0).length;
+  // A file that failed with no failed test of its own (it did not load, or an error escaped its
+  // tests: an unhandled rejection, a failing hook) counts as one failure.
+  const brokenFiles = (report.testResults ?? []).filter((f) => f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')).length;
+  // Vitest marks the run unsuccessful for errors outside any file too.
+  const outsideErrors = report.success === false && report.numFailedTests + brokenFiles === 0 ? 1 : 0;
+  if (outsideErrors) console.log(`${pkg.name}: the run failed outside any test (an unhandled error: see its log above)`);
   passed += report.numPassedTests;
-  failed += report.numFailedTests + brokenFiles;
+  failed += report.numFailedTests + brokenFiles + outsideErrors;
   skipped += (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  console.log(`${pkg.name}: ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles} failed`);
+  console.log(`${pkg.name}: ${report.numPassedTests} passed, ${report.numFailedTests + brokenFiles + outsideErrors} failed`);
 }
 // A failed build or typecheck task (turbo's exit status, passed as argv[2]) is a failure too.
 const turboStatus = Number(process.argv[2] ?? 0);

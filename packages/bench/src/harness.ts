@@ -21,13 +21,15 @@ export function median(xs: readonly number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** Median wall time in ms of `runs` calls of `fn` (after `warmup` untimed calls); `setup` runs untimed before each call. */
+/**
+ * Median wall time in ms of `runs` calls of `fn` (after `warmup` untimed calls); `setup` runs untimed
+ * before each call. No garbage collection is forced between calls: they run as a user's loop runs.
+ */
 export function medianMs<T>(fn: (state: T) => void, setup: () => T, runs: number, warmup = 1): number {
   for (let i = 0; i < warmup; i++) fn(setup());
   const times: number[] = [];
   for (let i = 0; i < runs; i++) {
     const state = setup();
-    collectGarbage();
     const t0 = performance.now();
     fn(state);
     times.push(performance.now() - t0);

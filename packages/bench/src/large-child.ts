@@ -73,7 +73,7 @@ async function main(): Promise<void> {
     x ^= x >>> 17;
     x ^= x << 5;
     const proof = snap.generateProof((x >>> 0) % size);
-    if (i < 100 && !verifyProof(hasher, proof, { root, size })) throw new Error(`proof ${i} does not verify`);
+    if (i < 100 && !verifyProof(hasher, proof, { root, size, n: snap.n })) throw new Error(`proof ${i} does not verify`);
   }
   const proofUs = ((performance.now() - t0) * 1000) / Math.max(1, request.proofs);
   const memory = process.memoryUsage();

@@ -32,4 +32,9 @@ export class Results {
   get(id: string): number | undefined {
     return this.#metrics.get(id);
   }
+
+  /** Every number recorded, by id. */
+  all(): Record<string, number> {
+    return Object.fromEntries(this.#metrics);
+  }
 }

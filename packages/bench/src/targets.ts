@@ -17,12 +17,42 @@ export interface Target {
 /** rotortree (Rust) insertMany of 1M leaves on this machine, M leaves/s by N (for the chart). */
 export const RUST_INSERT_MANY: Readonly<Record<number, number>> = { 2: 34, 4: 59, 8: 60, 16: 78 };
 
+/** A figure of the Rust crate: a range over runs (low = high for one number); `here`: measured on this machine. */
+export interface RustFigure {
+  readonly low: number;
+  readonly high: number;
+  readonly here: boolean;
+}
+
+const here = (low: number, high = low): RustFigure => ({ low, high, here: true });
+const m4 = (v: number): RustFigure => ({ low: v, high: v, here: false });
+
+/**
+ * The Rust crate rotortree 0.19 by N: on this machine for N=4 (issue 13's side-by-side runs) and for
+ * insertMany (research/rotortree.md); the crate's own criterion report (M4 Pro) otherwise.
+ * generate and verify in µs, insertMany and insert in M/s.
+ */
+export const RUST_BY_N = {
+  generate: { 2: m4(0.215), 4: here(0.47, 0.68), 8: m4(0.396), 16: m4(0.769) },
+  verify: { 2: m4(2.5), 4: here(1.7, 1.9), 8: m4(1.8), 16: m4(2.4) },
+  insertMany: { 2: here(34), 4: here(39, 67), 8: here(60), 16: here(78) },
+  insert: { 2: m4(0.859), 4: here(1.12, 1.2), 8: m4(1.03), 16: m4(0.885) },
+} as const satisfies Record<string, Record<number, RustFigure>>;
+
 export const TARGETS: readonly Target[] = [
-  { metric: 'tree.insertMany.N4', label: 'insertMany of 1M leaves, N=4', unit: 'M leaves/s', goal: 59, better: 'higher', rust: 59 },
-  { metric: 'tree.insertMany.transfer.N4', label: '  same, buffer transferred (`{ transfer: true }`)', unit: 'M leaves/s', goal: 59, better: 'higher' },
-  { metric: 'tree.insert.N4', label: 'one-by-one insert, N=4', unit: 'M/s', goal: 1.1, better: 'higher', rust: 1.14 },
-  { metric: 'proof.generate', label: 'proof generation (1M leaves, N=4)', unit: 'µs', goal: 1, better: 'lower', rust: 0.67 },
-  { metric: 'proof.verify', label: 'proof verification (1M leaves, N=4)', unit: 'µs', goal: 2, better: 'lower', rust: 1.8 },
+  { metric: 'user.generateKept.N4', label: 'generateProof, proofs kept (1M leaves, N=4)', unit: 'µs', goal: 0.6, better: 'lower', rust: 0.68 },
+  { metric: 'user.generateKeptLiveHeap.N4', label: '  same, live heap of a million small objects (1.5x the goal)', unit: 'µs', goal: 0.9, better: 'lower' },
+  { metric: 'user.verify.N4', label: 'verifyProof (1M leaves, N=4)', unit: 'µs', goal: 1.5, better: 'lower', rust: 1.9 },
+  { metric: 'user.verifyBatch.N4', label: 'verifyProofs, batch of 10k, per proof', unit: 'µs', goal: 1, better: 'lower' },
+  { metric: 'user.insertManyArray.N4', label: 'insertMany of an array of 1M Uint8Array(32), N=4', unit: 'M leaves/s', goal: 50, better: 'higher', rust: 67 },
+  { metric: 'user.insertManyFlat.N4', label: 'insertMany of a flat 1M buffer, fresh process, N=4', unit: 'M leaves/s', goal: 60, better: 'higher', rust: 67 },
+  { metric: 'user.insertOneByOne.N4', label: 'one-by-one insert, N=4', unit: 'M/s', goal: 1.3, better: 'higher', rust: 1.2 },
+  ...([2, 8, 16] as const).flatMap((n): Target[] => [
+    { metric: `user.generateKept.N${n}`, label: `generateProof, proofs kept, N=${n}`, unit: 'µs', goal: RUST_BY_N.generate[n].high, better: 'lower', rust: RUST_BY_N.generate[n].high },
+    { metric: `user.verify.N${n}`, label: `verifyProof, N=${n}`, unit: 'µs', goal: RUST_BY_N.verify[n].high, better: 'lower', rust: RUST_BY_N.verify[n].high },
+    { metric: `user.insertManyFlat.N${n}`, label: `insertMany of a flat 1M buffer, N=${n}`, unit: 'M leaves/s', goal: RUST_BY_N.insertMany[n].high, better: 'higher', rust: RUST_BY_N.insertMany[n].high },
+    { metric: `user.insertOneByOne.N${n}`, label: `one-by-one insert, N=${n}`, unit: 'M/s', goal: RUST_BY_N.insert[n].high, better: 'higher', rust: RUST_BY_N.insert[n].high },
+  ]),
   { metric: 'durable.singles', label: 'durable single inserts, tokens awaited at the end', unit: 'M/s', goal: 1, better: 'higher', rust: 0.064 },
   { metric: 'durable.singlesRoots', label: '  same, each insert\'s root read right after it', unit: 'M/s', goal: 1, better: 'higher' },
   { metric: 'durable.ratio', label: 'insertDurable latency / raw write+fdatasync', unit: 'x', goal: 1.5, better: 'lower' },

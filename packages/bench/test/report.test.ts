@@ -3,6 +3,11 @@ import { median, renderTable } from '../src/harness.js';
 import { Results } from '../src/results.js';
 import { TARGETS, meets, scoreOf, targetRows } from '../src/targets.js';
 import { renderChart } from '../src/chart.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { appendRun, readRuns, readmeTable, withTable } from '../src/readme-table.js';
+import type { RunRecord } from '../src/readme-table.js';
 
 const higher = { metric: 'h', label: 'h', unit: 'M/s', goal: 10, better: 'higher' } as const;
 const lower = { metric: 'l', label: 'l', unit: 'ms', goal: 10, better: 'lower' } as const;
@@ -69,5 +74,47 @@ describe('harness', () => {
 
   it('renders a markdown table with its note', () => {
     expect(renderTable({ title: 'T', header: ['a', 'b'], rows: [['1', '2']], note: 'n' })).toBe('### T\n\n| a | b |\n| --- | --- |\n| 1 | 2 |\n\nn');
+  });
+});
+
+describe('the README table', () => {
+  const run = (started: string, value: number, load = 1): RunRecord => ({
+    started,
+    loadBefore: [load, 1, 1],
+    loadAfter: [load + 0.5, 1, 1],
+    quick: false,
+    metrics: { 'user.verify.N4': value, 'user.generateKept.N2': value / 10 },
+  });
+
+  it('gives the latest figure with the range over the runs, and says how each row was measured', () => {
+    const table = readmeTable([run('2026-12-01 10:00', 1.4), run('2026-12-01 10:30', 1.2, 2), run('2026-12-01 11:00', 1.3)]);
+    expect(table).toMatch(/\| `verifyProof` \(root, size and n bound\) \| 1\.30 \(1\.20-1\.40\) µs \|/);
+    expect(table).toMatch(/ranges over the last 3 full runs \(10:00, 10:30, 11:00 UTC; load average 1\.00-2\.50/);
+    expect(table).toMatch(/N=2 \/ 8 \/ 16: `generateProof`, proofs kept \| 0\.130 \(0\.120-0\.140\) \/ not run \/ not run µs/);
+    for (const line of table.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| workload') && !l.startsWith('| ---'))) {
+      expect(line.split(' | ').pop()!.length).toBeGreaterThan(8); // a "how" for every row
+    }
+  });
+
+  it('rewrites only what is between the markers, and refuses a README without them', () => {
+    const readme = 'before\n<!-- bench:table (bash scripts/pnpm.sh --filter @rotortree/bench readme) -->\nold\n<!-- /bench:table -->\nafter\n';
+    const out = withTable(readme, 'NEW');
+    expect(out).toBe('before\n<!-- bench:table (bash scripts/pnpm.sh --filter @rotortree/bench readme) -->\nNEW\n<!-- /bench:table -->\nafter\n');
+    expect(withTable(out, 'NEWER')).toContain('\nNEWER\n');
+    expect(() => withTable('no markers', 'x')).toThrow();
+  });
+
+  it('reads the full runs of a runs file (quick ones left out), appending one line per run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bench-runs-'));
+    try {
+      const file = join(dir, 'runs.jsonl');
+      expect(readRuns(file)).toEqual([]);
+      appendRun(file, run('a', 1));
+      appendRun(file, { ...run('b', 2), quick: true });
+      appendRun(file, run('c', 3));
+      expect(readRuns(file).map((r) => r.started)).toEqual(['a', 'c']);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

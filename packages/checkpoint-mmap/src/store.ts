@@ -8,7 +8,7 @@ import { NODE_SIZE, RotorTreeError, chunkNodesFor } from '@rotortree/core';
 import { CheckpointStoreBase } from '@rotortree/core/backend';
 import type { PublishedCheckpoint, TreeIdentity } from '@rotortree/core/backend';
 import type { FileSystem } from '@rotortree/core/fs';
-import { dirName, joinPath, nodeFileSystem, normalizePath, readWholeFile } from '@rotortree/core/fs';
+import { joinPath, mkdirDurable, nodeFileSystem, readWholeFile } from '@rotortree/core/fs';
 import type { Crc32c } from './checksum.js';
 import { bestCrc32c } from './checksum.js';
 import { corruption, ioError, isNotFound } from './errors.js';
@@ -260,21 +260,10 @@ class FileCheckpointStore extends CheckpointStoreBase<Published> implements Mmap
    */
   async #mkdir(): Promise<void> {
     try {
-      const created: string[] = [];
-      for (let d = normalizePath(this.#dir); !(await this.#isDir(d)); d = dirName(d)) {
-        created.push(d);
-        if (dirName(d) === d) break;
-      }
-      if (created.length === 0) return;
-      await this.#fs.mkdir(this.#dir, { recursive: true });
-      for (let i = created.length - 1; i >= 0; i--) await this.#fs.fsyncDir(dirName(created[i]!));
+      await mkdirDurable(this.#fs, this.#dir);
     } catch (err) {
       throw ioError(err, this.#dir, 'creating the directory');
     }
-  }
-
-  async #isDir(path: string): Promise<boolean> {
-    return (await this.#fs.stat(path))?.isDirectory === true;
   }
 
   #takeLock(): HeldLock {

@@ -59,7 +59,7 @@ export function checkRecovered(view: TreeView, e: RecoveryExpectation): Problem[
   for (let p = 0; p < e.proofs && size > 0 && expected !== undefined; p++) {
     const index = e.prng.below(size);
     const proof = generateProof(view, index);
-    if (!verifyProof(e.hasher, proof, { root: expected, size })) {
+    if (!verifyProof(e.hasher, proof, { root: expected, size, n: view.n })) {
       problems.push({ invariant: 'proofs', message: `the inclusion proof of leaf ${index} of ${size} does not verify` });
     }
   }

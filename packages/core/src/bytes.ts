@@ -26,6 +26,15 @@ export function copyNode(src: Uint8Array, srcOffset: number, dst: Uint8Array, ds
   for (let i = 0; i < NODE_SIZE; i++) dst[dstOffset + i] = src[srcOffset + i]!;
 }
 
+/** Copies `nodes` (32 bytes each) to `dst[at]` one after another; returns where the next one goes. */
+export function writeNodes(dst: Uint8Array, at: number, nodes: readonly Uint8Array[]): number {
+  for (const node of nodes) {
+    dst.set(node, at);
+    at += NODE_SIZE;
+  }
+  return at;
+}
+
 /** Throws `INVALID_NODE` unless `node` is a 32-byte Uint8Array. */
 export function assertNode(node: unknown, what = 'leaf'): asserts node is Uint8Array {
   if (!(node instanceof Uint8Array) || node.length !== NODE_SIZE) {
@@ -35,27 +44,67 @@ export function assertNode(node: unknown, what = 'leaf'): asserts node is Uint8A
 }
 
 /**
- * Leaves as one flat buffer of k*32 bytes. An array of nodes is validated and copied into
- * one buffer; a flat buffer is validated and returned as is (no copy).
- * Throws `EMPTY_BATCH` for no leaves and `INVALID_NODE` for a wrong size.
+ * Number of leaves in `leaves` (one flat buffer of k*32 bytes, or an array of nodes), checking the
+ * container only (an array's elements are checked as they are copied, see {@link copyLeaves}).
+ * Throws `EMPTY_BATCH` for no leaves, `INVALID_NODE` for a flat buffer not k*32 bytes long, and
+ * `TypeError` for anything else.
  */
-export function flattenLeaves(leaves: Uint8Array | readonly Uint8Array[]): Uint8Array {
+export function leafCount(leaves: Uint8Array | readonly Uint8Array[]): number {
   if (leaves instanceof Uint8Array) {
     if (leaves.length === 0) throw new RotorTreeError('EMPTY_BATCH', 'insertMany needs at least one leaf');
     if (leaves.length % NODE_SIZE !== 0) {
       throw new RotorTreeError('INVALID_NODE', `a flat leaf buffer must hold k*${NODE_SIZE} bytes, got ${leaves.length}`);
     }
-    return leaves;
+    return leaves.length / NODE_SIZE;
   }
   if (!Array.isArray(leaves)) throw new TypeError('leaves must be a Uint8Array or an array of Uint8Array');
   if (leaves.length === 0) throw new RotorTreeError('EMPTY_BATCH', 'insertMany needs at least one leaf');
-  const flat = new Uint8Array(leaves.length * NODE_SIZE);
-  for (let i = 0; i < leaves.length; i++) {
-    const leaf: unknown = leaves[i];
-    assertNode(leaf, `leaves[${i}]`);
-    flat.set(leaf, i * NODE_SIZE);
-  }
+  return leaves.length;
+}
+
+/**
+ * Leaves as one flat buffer of k*32 bytes. An array of nodes is validated and copied into
+ * one buffer; a flat buffer is validated and returned as is (no copy).
+ * Throws `EMPTY_BATCH` for no leaves and `INVALID_NODE` for a wrong size.
+ */
+export function flattenLeaves(leaves: Uint8Array | readonly Uint8Array[]): Uint8Array {
+  const count = leafCount(leaves);
+  if (leaves instanceof Uint8Array) return leaves;
+  const flat = allocUnfilled(count * NODE_SIZE); // every byte is written below
+  copyLeaves(leaves, 0, count, flat, 0);
   return flat;
+}
+
+/**
+ * Copies `leaves[from .. from + count)` to `dst[at]`, checking each one (`INVALID_NODE`, naming its
+ * index, for anything but a 32-byte Uint8Array). Leaves that are consecutive views of one buffer
+ * (subarrays of a flat buffer, Node's pooled Buffers) are copied as one run. Only a view at a non-zero
+ * offset is looked at that way: asking a small array of its own for its buffer would move it off the heap.
+ */
+export function copyLeaves(leaves: readonly Uint8Array[], from: number, count: number, dst: Uint8Array, at: number): void {
+  const end = from + count;
+  for (let i = from; i < end; ) {
+    const leaf: unknown = leaves[i];
+    if (!isNode(leaf)) assertNode(leaf, `leaves[${i}]`);
+    const offset = leaf.byteOffset;
+    let last = i + 1;
+    if (offset !== 0) {
+      const buffer = leaf.buffer;
+      for (let next = offset + NODE_SIZE; last < end; last++, next += NODE_SIZE) {
+        const other: unknown = leaves[last];
+        if (!isNode(other) || other.byteOffset !== next || other.buffer !== buffer) break;
+      }
+    }
+    const o = at + (i - from) * NODE_SIZE;
+    if (last - i === 1) dst.set(leaf, o);
+    else dst.set(new Uint8Array(leaf.buffer, offset, (last - i) * NODE_SIZE), o);
+    i = last;
+  }
+}
+
+/** True for a 32-byte Uint8Array. */
+function isNode(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array && x.length === NODE_SIZE;
 }
 
 /**

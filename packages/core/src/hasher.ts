@@ -83,10 +83,50 @@ export interface Hasher {
    * The caller keeps both buffers for the kernel's lifetime (never transfers or detaches them).
    */
   bindPath?(groups: Uint8Array, width: number, digits: Int32Array, maxLevels: number): BoundPathKernel;
+
+  /**
+   * Optional climb kernel for verifiers, bound to the caller's scratch arrays (see {@link ClimbPaths}):
+   * the returned `climb(input, count)` recomputes the roots of paths `0 .. count-1` in one call, so
+   * that verifying a proof costs one call into the kernel instead of one per level. The output
+   * depends only on the bytes of `input` and of the bound arrays.
+   *
+   * The caller keeps the arrays for the kernel's lifetime (never transfers or detaches them).
+   */
+  bindClimb?(paths: ClimbPaths): BoundClimbKernel;
 }
 
 /** A path kernel bound by {@link Hasher.bindPath}: `run(levels)`; the root ends at group `levels`. */
 export type BoundPathKernel = (levels: number) => void;
+
+/**
+ * Recomputes the roots of paths `0 .. count-1` of the bound {@link ClimbPaths} from `input`
+ * (`count` at most `paths.levels.length`).
+ */
+export type BoundClimbKernel = (input: Uint8Array, count: number) => void;
+
+/** Most levels one climbed path may have: the stride of {@link ClimbPaths}' per-path arrays. */
+export const CLIMB_STRIDE = 64;
+
+/**
+ * The scratch arrays a climb kernel is bound to ({@link Hasher.bindClimb}). Path i starts from the
+ * 32-byte node at `input[offsets[i]]`, which is directly followed by its siblings: level 0's, then
+ * level 1's, and so on, 32 bytes each. At level k (k < `levels[i]`) the path's group has
+ * `counts[i * 64 + k]` siblings besides the rising node, which is member `positions[i * 64 + k]`
+ * (0 .. count) of the group: with no siblings the node is lifted unchanged, else it becomes the hash
+ * of `siblings[0 .. position) || node || siblings[position .. count)`. Root i goes to `out[32 i]`.
+ */
+export interface ClimbPaths {
+  /** Byte offset of path i's starting node in `input` (a safe integer). */
+  readonly offsets: Float64Array;
+  /** Levels of path i (at most {@link CLIMB_STRIDE}); its length is the most paths per call. */
+  readonly levels: Uint8Array;
+  /** The rising node's place in its group, per path and level (stride {@link CLIMB_STRIDE}). */
+  readonly positions: Uint8Array;
+  /** The group's sibling count, per path and level (stride {@link CLIMB_STRIDE}). */
+  readonly counts: Uint8Array;
+  /** The roots, 32 bytes per path. */
+  readonly out: Uint8Array;
+}
 
 /**
  * Builds a full {@link Hasher} from a one-group function: `hashGroups` loops over `hashGroup`.
@@ -162,6 +202,45 @@ export function bindPathWithGroups(
       const up = (k + 1) * stride + digits[k + 1]! * NODE_SIZE;
       if (d === 0) copyNode(groups, at, groups, up);
       else hasher.hashGroup(groups, at, d + 1, groups, up);
+    }
+  };
+}
+
+/**
+ * Reference semantics of {@link Hasher.bindClimb}, built on `hashGroup`: used by verifiers when a
+ * hasher has no climb kernel, and by tests to check climb kernels. Throws `RangeError` for a path
+ * outside `input` or a position past its count, before hashing that path.
+ */
+export function bindClimbWithGroups(hasher: Hasher, paths: ClimbPaths): BoundClimbKernel {
+  const group = new Uint8Array(256 * NODE_SIZE);
+  const { offsets, levels, positions, counts, out } = paths;
+  return (input, count) => {
+    if (!(count >= 0 && count <= levels.length)) throw new RangeError('count exceeds the bound paths');
+    for (let i = 0; i < count; i++) {
+      const at = offsets[i]!;
+      const depth = levels[i]!;
+      const base = i * CLIMB_STRIDE;
+      let siblings = 0;
+      for (let k = 0; k < depth; k++) {
+        if (positions[base + k]! > counts[base + k]!) throw new RangeError(`path ${i}: a position is past its sibling count`);
+        siblings += counts[base + k]!;
+      }
+      if (!(depth <= CLIMB_STRIDE && Number.isSafeInteger(at) && at >= 0 && at + (siblings + 1) * NODE_SIZE <= input.length)) {
+        throw new RangeError(`path ${i} does not fit in the input`);
+      }
+      const o = i * NODE_SIZE;
+      copyNode(input, at, out, o);
+      let sib = at + NODE_SIZE;
+      for (let k = 0; k < depth; k++) {
+        const c = counts[base + k]!;
+        if (c === 0) continue;
+        const p = positions[base + k]!;
+        group.set(input.subarray(sib, sib + p * NODE_SIZE), 0);
+        copyNode(out, o, group, p * NODE_SIZE);
+        group.set(input.subarray(sib + p * NODE_SIZE, sib + c * NODE_SIZE), (p + 1) * NODE_SIZE);
+        hasher.hashGroup(group, 0, c + 1, out, o);
+        sib += c * NODE_SIZE;
+      }
     }
   };
 }

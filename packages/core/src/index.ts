@@ -6,8 +6,8 @@
 export { RotorTreeError, isRotorTreeError } from './errors.js';
 export type { ErrorCode, ErrorLocation, RotorTreeErrorOptions } from './errors.js';
 export { NODE_SIZE, assertNode, flattenLeaves, toHex, fromHex, bytesEqual } from './bytes.js';
-export type { BoundPathKernel, Hasher } from './hasher.js';
-export { bindPathWithGroups, hasherFromGroupFunction, hashPathWithGroups } from './hasher.js';
+export type { BoundClimbKernel, BoundPathKernel, ClimbPaths, Hasher } from './hasher.js';
+export { CLIMB_STRIDE, bindClimbWithGroups, bindPathWithGroups, hasherFromGroupFunction, hashPathWithGroups } from './hasher.js';
 export { LeanIMT } from './tree/lean-imt.js';
 export type { InsertManyOptions, LeanIMTOptions } from './tree/lean-imt.js';
 export { TreeSnapshot } from './tree/snapshot.js';

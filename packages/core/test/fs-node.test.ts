@@ -2,8 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { pwriteAll, readWholeFile, writeFileAtomic } from '../src/fs/helpers.js';
+import { mkdirDurable, pwriteAll, readWholeFile, writeFileAtomic } from '../src/fs/helpers.js';
 import { nodeFileSystem } from '../src/fs/node.js';
+import type { FileSystem } from '../src/fs/types.js';
 import { fsRejectionCode } from './support/outcomes.js';
 
 let dir = '';
@@ -85,5 +86,43 @@ describe('nodeFileSystem', () => {
     await fs.unlink(join(dir, 'x', 'g'));
     expect(await fs.exists(join(dir, 'x', 'g'))).toBe(false);
     expect(await fs.stat(join(dir, 'nothing'))).toBeUndefined();
+  });
+});
+
+describe('mkdirDurable', () => {
+  /** The real file system, recording the directories it fsyncs. */
+  function recording() {
+    const synced: string[] = [];
+    const real = nodeFileSystem();
+    const fs: FileSystem = Object.assign(Object.create(real) as FileSystem, {
+      fsyncDir: async (d: string) => {
+        synced.push(d);
+        return real.fsyncDir(d);
+      },
+    });
+    return { fs, synced };
+  }
+
+  it('creates every missing parent and fsyncs the directory holding each new name, top down', async () => {
+    const { fs, synced } = recording();
+    const target = join(dir, 'a', 'b', 'c');
+    const created = await mkdirDurable(fs, target);
+    expect(created).toEqual([join(dir, 'a'), join(dir, 'a', 'b'), target]);
+    expect(synced).toEqual([dir, join(dir, 'a'), join(dir, 'a', 'b')]);
+    expect((await fs.stat(target))?.isDirectory).toBe(true);
+  });
+
+  it('does nothing for an existing directory', async () => {
+    const { fs, synced } = recording();
+    expect(await mkdirDurable(fs, dir)).toEqual([]);
+    expect(synced).toEqual([]);
+  });
+
+  it('names what it was about to create when it fails (a file in the way), for the caller to remove', async () => {
+    const { fs } = recording();
+    await writeFileAtomic(fs, join(dir, 'file'), Uint8Array.of(1));
+    const created: string[] = [];
+    await expect(mkdirDurable(fs, join(dir, 'file', 'x', 'y'), created)).rejects.toThrow();
+    expect(created.every((d) => d.startsWith(join(dir, 'file')))).toBe(true);
   });
 });

@@ -8,7 +8,7 @@ import {
   verifyConsistencyProof,
   verifyProof,
 } from '../src/proof/index.js';
-import type { ConsistencyProof } from '../src/proof/index.js';
+import type { ConsistencyProof, EncodedConsistencyProof } from '../src/proof/index.js';
 import { cachedLeaves, cachedView, leaf, naiveRoot, testHasher } from './support/naive-tree.js';
 import { valueOrInvalidProof } from './support/outcomes.js';
 
@@ -26,21 +26,30 @@ const pairArb = fc
     ),
   );
 
-function cproof(n: number, newSize: number, oldSize: number): ConsistencyProof {
+function cproof(n: number, newSize: number, oldSize: number): EncodedConsistencyProof {
   return generateConsistencyProof(cachedView(n, newSize), oldSize, testHasher);
 }
+
+/** The proof in the plain shape, to change fields of. */
+function plain(n: number, newSize: number, oldSize: number): ConsistencyProof {
+  return cproof(n, newSize, oldSize).toObject();
+}
+
+/** Trusted values that bind nothing (the unsafe opt-outs, for shape tests). */
+const UNBOUND = { unboundSize: true, unboundN: true } as const;
 
 describe('generateConsistencyProof / verifyConsistencyProof', () => {
   it('verifies for every old size, with the model roots', () => {
     fc.assert(
       fc.property(pairArb, ({ n, newSize, oldSize }) => {
         const p = cproof(n, newSize, oldSize);
-        expect(p.oldRoot).toEqual(naiveRoot(cachedLeaves(oldSize), n));
-        expect(p.newRoot).toEqual(naiveRoot(cachedLeaves(newSize), n));
-        expect(p.boundaryLeaf).toEqual(leaf(oldSize - 1));
-        expect(verifyConsistencyProof(testHasher, p)).toBe(true);
+        expect(p.oldRoot.slice()).toEqual(naiveRoot(cachedLeaves(oldSize), n));
+        expect(p.newRoot.slice()).toEqual(naiveRoot(cachedLeaves(newSize), n));
+        expect(p.boundaryLeaf.slice()).toEqual(leaf(oldSize - 1));
+        expect(verifyConsistencyProof(testHasher, p, UNBOUND)).toBe(true);
         const trusted = { oldRoot: p.oldRoot, oldSize, newRoot: p.newRoot, newSize, n };
         expect(verifyConsistencyProof(testHasher, p, trusted)).toBe(true);
+        expect(verifyConsistencyProof(testHasher, p.toObject(), trusted)).toBe(true);
       }),
       { numRuns: 300 },
     );
@@ -50,7 +59,7 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
     for (let n = 2; n <= 5; n++) {
       for (let newSize = 1; newSize <= 40; newSize++) {
         for (let oldSize = 1; oldSize <= newSize; oldSize++) {
-          expect(verifyConsistencyProof(testHasher, cproof(n, newSize, oldSize))).toBe(true);
+          expect(verifyConsistencyProof(testHasher, cproof(n, newSize, oldSize), { oldSize, newSize, n })).toBe(true);
         }
       }
     }
@@ -59,20 +68,20 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
   it('fails for a forged old root or new root, in the proof or trusted', () => {
     fc.assert(
       fc.property(pairArb, fc.integer({ min: 0, max: 31 }), ({ n, newSize, oldSize }, byte) => {
-        const p = cproof(n, newSize, oldSize);
+        const p = plain(n, newSize, oldSize);
         const flipped = (x: Uint8Array) => {
           const y = x.slice();
           y[byte]! ^= 1;
           return y;
         };
-        expect(verifyConsistencyProof(testHasher, { ...p, oldRoot: flipped(p.oldRoot) })).toBe(false);
-        expect(verifyConsistencyProof(testHasher, { ...p, newRoot: flipped(p.newRoot) })).toBe(false);
-        expect(verifyConsistencyProof(testHasher, p, { oldRoot: flipped(p.oldRoot) })).toBe(false);
-        expect(verifyConsistencyProof(testHasher, p, { newRoot: flipped(p.newRoot) })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, { ...p, oldRoot: flipped(p.oldRoot) }, UNBOUND)).toBe(false);
+        expect(verifyConsistencyProof(testHasher, { ...p, newRoot: flipped(p.newRoot) }, UNBOUND)).toBe(false);
+        expect(verifyConsistencyProof(testHasher, p, { ...UNBOUND, oldRoot: flipped(p.oldRoot) })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, p, { ...UNBOUND, newRoot: flipped(p.newRoot) })).toBe(false);
         // The root of a tree that is not this prefix (other leaves, same size).
         const other = naiveRoot([...cachedLeaves(oldSize - 1), leaf(100000)], n)!;
-        expect(verifyConsistencyProof(testHasher, { ...p, oldRoot: other })).toBe(false);
-        expect(verifyConsistencyProof(testHasher, p, { oldRoot: other })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, { ...p, oldRoot: other }, UNBOUND)).toBe(false);
+        expect(verifyConsistencyProof(testHasher, p, { ...UNBOUND, oldRoot: other })).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -81,23 +90,23 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
   it('fails for swapped or wrong sizes', () => {
     fc.assert(
       fc.property(pairArb, fc.integer({ min: 1, max: 400 }), ({ n, newSize, oldSize }, wrong) => {
-        const p = cproof(n, newSize, oldSize);
+        const p = plain(n, newSize, oldSize);
         if (oldSize !== newSize) {
-          expect(verifyConsistencyProof(testHasher, { ...p, oldSize: newSize, newSize: oldSize })).toBe(false);
+          expect(verifyConsistencyProof(testHasher, { ...p, oldSize: newSize, newSize: oldSize }, UNBOUND)).toBe(false);
           expect(
-            verifyConsistencyProof(testHasher, { ...p, oldSize: newSize, newSize: oldSize, oldRoot: p.newRoot, newRoot: p.oldRoot }),
+            verifyConsistencyProof(testHasher, { ...p, oldSize: newSize, newSize: oldSize, oldRoot: p.newRoot, newRoot: p.oldRoot }, UNBOUND),
           ).toBe(false);
         }
         if (wrong !== oldSize) {
-          expect(verifyConsistencyProof(testHasher, p, { oldSize: wrong })).toBe(false);
-          expect(verifyConsistencyProof(testHasher, { ...p, oldSize: wrong }, { oldSize })).toBe(false);
+          expect(verifyConsistencyProof(testHasher, p, { ...UNBOUND, oldSize: wrong })).toBe(false);
+          expect(verifyConsistencyProof(testHasher, { ...p, oldSize: wrong }, { ...UNBOUND, oldSize })).toBe(false);
         }
         if (wrong !== newSize) {
-          expect(verifyConsistencyProof(testHasher, p, { newSize: wrong })).toBe(false);
-          expect(verifyConsistencyProof(testHasher, { ...p, newSize: wrong }, { newSize })).toBe(false);
+          expect(verifyConsistencyProof(testHasher, p, { ...UNBOUND, newSize: wrong })).toBe(false);
+          expect(verifyConsistencyProof(testHasher, { ...p, newSize: wrong }, { ...UNBOUND, newSize })).toBe(false);
         }
-        expect(verifyConsistencyProof(testHasher, p, { n: n + 1 })).toBe(false);
-        expect(verifyConsistencyProof(testHasher, { ...p, oldSize: 0 })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, p, { ...UNBOUND, n: n + 1 })).toBe(false);
+        expect(verifyConsistencyProof(testHasher, { ...p, oldSize: 0 }, UNBOUND)).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -107,12 +116,12 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
     const shape = (p: ConsistencyProof) => p.levels.map((l) => `${l.left.length}/${l.right.length}`).join(',');
     fc.assert(
       fc.property(pairArb, fc.integer({ min: 1, max: 320 }), fc.nat(2), ({ n, newSize, oldSize }, wrong, which) => {
-        const p = cproof(n, newSize, oldSize);
+        const p = plain(n, newSize, oldSize);
         const o = which === 1 ? oldSize : wrong;
         const s = which === 0 ? newSize : which === 1 ? wrong : wrong + newSize - oldSize;
         fc.pre(o !== oldSize || s !== newSize);
         const fits = o <= s && shape(cproof(n, s, o)) === shape(p);
-        expect(verifyConsistencyProof(testHasher, { ...p, oldSize: o, newSize: s })).toBe(fits);
+        expect(verifyConsistencyProof(testHasher, { ...p, oldSize: o, newSize: s }, UNBOUND)).toBe(fits);
       }),
       { numRuns: 300 },
     );
@@ -121,10 +130,12 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
   it('fails for any flipped byte in the boundary leaf or a left/right node', () => {
     fc.assert(
       fc.property(pairArb, fc.nat(), fc.integer({ min: 0, max: 31 }), ({ n, newSize, oldSize }, which, byte) => {
-        const p = structuredClone(cproof(n, newSize, oldSize));
-        const nodes = [p.boundaryLeaf, ...p.levels.flatMap((l) => [...l.left, ...l.right])];
-        nodes[which % nodes.length]![byte]! ^= 0x80;
-        expect(verifyConsistencyProof(testHasher, p)).toBe(false);
+        // In the plain shape, and in the binary form (its views share the proof's bytes).
+        for (const p of [plain(n, newSize, oldSize), cproof(n, newSize, oldSize)]) {
+          const nodes = [p.boundaryLeaf, ...p.levels.flatMap((l) => [...l.left, ...l.right])];
+          nodes[which % nodes.length]![byte]! ^= 0x80;
+          expect(verifyConsistencyProof(testHasher, p, { oldSize, newSize, n })).toBe(false);
+        }
       }),
       { numRuns: 200 },
     );
@@ -136,11 +147,12 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
       expect(() => generateConsistencyProof(view, bad, testHasher)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
     }
     expect(() => generateConsistencyProof(view, 1, undefined as never)).toThrow(TypeError);
-    expect(() => verifyConsistencyProof(null as never, cproof(4, 10, 3))).toThrow(TypeError);
+    expect(() => verifyConsistencyProof(null as never, cproof(4, 10, 3), UNBOUND)).toThrow(TypeError);
+    expect(() => generateConsistencyProof(cachedView(4, 0), 1, testHasher)).toThrow(expect.objectContaining({ code: 'INDEX_OUT_OF_RANGE' }));
   });
 
   it('malformed input: false or INVALID_PROOF, never another exception', () => {
-    const good = cproof(3, 50, 17);
+    const good = plain(3, 50, 17);
     const keys = ['n', 'oldSize', 'newSize', 'oldRoot', 'newRoot', 'boundaryLeaf', 'levels'] as const;
     fc.assert(
       fc.property(fc.constantFrom(...keys), fc.anything({ withTypedArray: true }), fc.nat(3), (key, value, mode) => {
@@ -158,7 +170,7 @@ describe('generateConsistencyProof / verifyConsistencyProof', () => {
       { numRuns: 500 },
     );
     for (const c of [null, 1, 'x', {}, { ...good, levels: Array.from({ length: 1000 }, () => ({ left: [], right: [] })) }]) {
-      const r = valueOrInvalidProof(() => verifyConsistencyProof(testHasher, c as unknown as ConsistencyProof));
+      const r = valueOrInvalidProof(() => verifyConsistencyProof(testHasher, c as unknown as ConsistencyProof, UNBOUND));
       expect(r === false || r === 'INVALID_PROOF').toBe(true);
     }
   });
@@ -170,7 +182,8 @@ describe('updateInclusionProof', () => {
       fc.property(pairArb, ({ n, newSize, oldSize, index }) => {
         const old = generateProof(cachedView(n, oldSize), index);
         const updated = updateInclusionProof(testHasher, old, cproof(n, newSize, oldSize));
-        expect(updated).toEqual(generateProof(cachedView(n, newSize), index));
+        expect(updated.toObject()).toEqual(generateProof(cachedView(n, newSize), index).toObject());
+        expect(updated.bytes).toEqual(generateProof(cachedView(n, newSize), index).bytes);
         expect(verifyProof(testHasher, updated, { root: naiveRoot(cachedLeaves(newSize), n)!, size: newSize, n })).toBe(true);
       }),
       { numRuns: 400 },
@@ -182,7 +195,7 @@ describe('updateInclusionProof', () => {
       fc.property(pairArb, fc.integer({ min: 0, max: 100 }), ({ n, newSize, oldSize, index }, more) => {
         const mid = updateInclusionProof(testHasher, generateProof(cachedView(n, oldSize), index), cproof(n, newSize, oldSize));
         const last = updateInclusionProof(testHasher, mid, cproof(n, newSize + more, newSize));
-        expect(last).toEqual(generateProof(cachedView(n, newSize + more), index));
+        expect(last.bytes).toEqual(generateProof(cachedView(n, newSize + more), index).bytes);
       }),
       { numRuns: 100 },
     );
@@ -192,8 +205,8 @@ describe('updateInclusionProof', () => {
     fc.assert(
       fc.property(pairArb, fc.integer({ min: 0, max: 31 }), ({ n, newSize, oldSize, index }, byte) => {
         fc.pre(newSize > 1);
-        const old = generateProof(cachedView(n, oldSize), index);
-        const c = cproof(n, newSize, oldSize);
+        const old = generateProof(cachedView(n, oldSize), index).toObject();
+        const c = plain(n, newSize, oldSize);
         const code = expect.objectContaining({ code: 'INVALID_PROOF' });
         // An inclusion proof for another size (the new one), or another root.
         const otherSize = oldSize === newSize ? oldSize - 1 : newSize;
@@ -206,7 +219,7 @@ describe('updateInclusionProof', () => {
         const badRoot = c.oldRoot.slice();
         badRoot[byte]! ^= 1;
         expect(() => updateInclusionProof(testHasher, old, { ...c, oldRoot: badRoot })).toThrow(code);
-        const forged = structuredClone(c);
+        const forged = cproof(n, newSize, oldSize).toObject();
         forged.boundaryLeaf[byte]! ^= 1;
         expect(() => updateInclusionProof(testHasher, old, forged)).toThrow(code);
         expect(() => updateInclusionProof(testHasher, old, { ...c, n: n + 1 })).toThrow(code);

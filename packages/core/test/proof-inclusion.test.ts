@@ -7,6 +7,9 @@ import type { InclusionProof, ProofLevel } from '../src/proof/index.js';
 import { cachedLeaves, cachedView, hashChildren, leaf, naiveLevels, naiveRoot, naiveView, testHasher } from './support/naive-tree.js';
 import { valueOrInvalidProof } from './support/outcomes.js';
 
+/** Trusted values that bind nothing but the root the proof names (the unsafe opt-outs, for shape tests). */
+const UNBOUND = { unboundSize: true, unboundN: true } as const;
+
 /** The expected proof, read straight off the naive model's levels. */
 function modelProof(n: number, size: number, index: number): InclusionProof {
   const levels = naiveLevels(cachedLeaves(size), n);
@@ -44,17 +47,17 @@ describe('worked example (research/rotortree.md section 2): N=4, L_i = leaf(i+1)
     expect(toHex(P1)).toBe('aecebd84cbd4f2213609e9108286ab4880878afa0b46a1f99be1754751b3368f');
     expect(toHex(view.root!)).toBe('b7d49e6d1137eea4fade08a7f533b94bc309edb4a9187083311a7a764ab60959');
     const p5 = generateProof(view, 5);
-    expect(p5.levels).toEqual([
+    expect(p5.toObject().levels).toEqual([
       { position: 1, siblings: [L[4]] },
       { position: 1, siblings: [P0] },
     ]);
     const p2 = generateProof(view, 2);
-    expect(p2.levels).toEqual([
+    expect(p2.toObject().levels).toEqual([
       { position: 2, siblings: [L[0], L[1], L[3]] },
       { position: 0, siblings: [P1] },
     ]);
-    expect(p2.leaf).toEqual(L[2]);
-    expect(p2.root).toEqual(view.root);
+    expect(p2.leaf.slice()).toEqual(L[2]);
+    expect(p2.root.slice()).toEqual(view.root);
     expect(verifyProof(testHasher, p5, { root: view.root!, size: 6, n: 4 })).toBe(true);
     expect(verifyProof(testHasher, p2, { root: view.root!, size: 6, n: 4 })).toBe(true);
   });
@@ -63,11 +66,11 @@ describe('worked example (research/rotortree.md section 2): N=4, L_i = leaf(i+1)
     const view = naiveView(L.slice(0, 5), 4);
     expect(toHex(view.root!)).toBe('205e7b17d010fbae5fef262877a7daad9b0e5a7a779d021a8940cc73d46b7d73');
     const p4 = generateProof(view, 4);
-    expect(p4.levels).toEqual([
+    expect(p4.toObject().levels).toEqual([
       { position: 0, siblings: [] },
       { position: 1, siblings: [P0] },
     ]);
-    expect(verifyProof(testHasher, p4, { root: view.root!, size: 5 })).toBe(true);
+    expect(verifyProof(testHasher, p4, { root: view.root!, size: 5, n: 4 })).toBe(true);
   });
 
   it('N=2, 3 leaves: root vector', () => {
@@ -80,9 +83,10 @@ describe('generateProof / verifyProof', () => {
     fc.assert(
       fc.property(treeArb, ({ n, size, index }) => {
         const p = generateProof(cachedView(n, size), index);
-        expect(p).toEqual(modelProof(n, size, index));
-        expect(verifyProof(testHasher, p)).toBe(true);
+        expect(p.toObject()).toEqual(modelProof(n, size, index));
+        expect(verifyProof(testHasher, p, UNBOUND)).toBe(true);
         expect(verifyProof(testHasher, p, { root: p.root, size, n })).toBe(true);
+        expect(verifyProof(testHasher, p.toObject(), { root: p.root, size, n })).toBe(true);
       }),
       { numRuns: 300 },
     );
@@ -91,8 +95,8 @@ describe('generateProof / verifyProof', () => {
   it('a one-leaf tree has no levels and root = leaf', () => {
     const p = generateProof(cachedView(3, 1), 0);
     expect(p.levels).toEqual([]);
-    expect(p.root).toEqual(leaf(0));
-    expect(verifyProof(testHasher, p, { root: leaf(0), size: 1 })).toBe(true);
+    expect(p.root.slice()).toEqual(leaf(0));
+    expect(verifyProof(testHasher, p, { root: leaf(0), size: 1, n: 3 })).toBe(true);
   });
 
   it('rejects bad indexes with INDEX_OUT_OF_RANGE', () => {
@@ -106,11 +110,13 @@ describe('generateProof / verifyProof', () => {
   it('fails for any flipped byte in leaf, siblings or root', () => {
     fc.assert(
       fc.property(treeArb, fc.nat(), fc.integer({ min: 0, max: 31 }), fc.integer({ min: 1, max: 255 }), ({ n, size, index }, which, byte, xor) => {
-        const p = structuredClone(generateProof(cachedView(n, size), index));
-        const nodes = [p.leaf, p.root, ...p.levels.flatMap((l) => l.siblings)];
-        const target = nodes[which % nodes.length]!;
-        target[byte]! ^= xor;
-        expect(verifyProof(testHasher, p)).toBe(false);
+        // In the plain shape, and in the binary form (its views share the proof's bytes).
+        for (const p of [generateProof(cachedView(n, size), index).toObject(), generateProof(cachedView(n, size), index)]) {
+          const nodes = [p.leaf, p.root, ...p.levels.flatMap((l) => l.siblings)];
+          const target = nodes[which % nodes.length]!;
+          target[byte]! ^= xor;
+          expect(verifyProof(testHasher, p, UNBOUND)).toBe(false);
+        }
       }),
       { numRuns: 300 },
     );
@@ -121,9 +127,9 @@ describe('generateProof / verifyProof', () => {
       fc.property(treeArb, fc.nat(), ({ n, size, index }, other) => {
         fc.pre(size > 1);
         const wrong = (index + 1 + (other % (size - 1))) % size;
-        const p = { ...generateProof(cachedView(n, size), index), leafIndex: wrong };
-        expect(verifyProof(testHasher, p)).toBe(false);
-        expect(verifyProof(testHasher, { ...p, leafIndex: size + other })).toBe(false);
+        const p = { ...generateProof(cachedView(n, size), index).toObject(), leafIndex: wrong };
+        expect(verifyProof(testHasher, p, UNBOUND)).toBe(false);
+        expect(verifyProof(testHasher, { ...p, leafIndex: size + other }, UNBOUND)).toBe(false);
       }),
       { numRuns: 200 },
     );
@@ -133,10 +139,10 @@ describe('generateProof / verifyProof', () => {
     fc.assert(
       fc.property(treeArb, fc.integer({ min: 1, max: 400 }), ({ n, size, index }, wrong) => {
         fc.pre(wrong !== size);
-        const p = { ...generateProof(cachedView(n, size), index), treeSize: wrong };
-        expect(verifyProof(testHasher, p, { size })).toBe(false);
+        const p = { ...generateProof(cachedView(n, size), index).toObject(), treeSize: wrong };
+        expect(verifyProof(testHasher, p, { size, n })).toBe(false);
         const fits = index < wrong && sameShape(p, modelProof(n, wrong, index));
-        expect(verifyProof(testHasher, p)).toBe(fits);
+        expect(verifyProof(testHasher, p, UNBOUND)).toBe(fits);
       }),
       { numRuns: 300 },
     );
@@ -147,8 +153,8 @@ describe('generateProof / verifyProof', () => {
       fc.property(treeArb, fc.integer({ min: 2, max: 17 }), ({ n, size, index }, otherN) => {
         const p = generateProof(cachedView(n, size), index);
         const otherRoot = naiveRoot(cachedLeaves(size + 1), n)!;
-        expect(verifyProof(testHasher, p, { root: otherRoot })).toBe(false);
-        expect(verifyProof(testHasher, p, { root: p.root, size: size + 1 })).toBe(false);
+        expect(verifyProof(testHasher, p, { root: otherRoot, size, n })).toBe(false);
+        expect(verifyProof(testHasher, p, { root: p.root, size: size + 1, n })).toBe(false);
         if (otherN !== n) expect(verifyProof(testHasher, p, { root: p.root, size, n: otherN })).toBe(false);
       }),
       { numRuns: 150 },
@@ -166,8 +172,10 @@ describe('generateProof / verifyProof', () => {
       root: view.root!,
       levels: [{ position: 0, siblings: [inner(1), inner(2), inner(3)] }],
     };
-    expect(verifyProof(testHasher, forged, { root: view.root! })).toBe(true);
-    expect(verifyProof(testHasher, forged, { root: view.root!, size: 16 })).toBe(false);
+    expect(verifyProof(testHasher, forged, { root: view.root!, n: 4, unboundSize: true })).toBe(true);
+    expect(verifyProof(testHasher, forged, { root: view.root!, size: 16, n: 4 })).toBe(false);
+    // Without opting out by name, leaving the size out is a TypeError, not a pass.
+    expect(() => verifyProof(testHasher, forged, { root: view.root!, n: 4 })).toThrow(TypeError);
     // Same with another branching factor: N=2 tree of 4 leaves seen as an N=3 tree of 4 leaves.
     const v2 = cachedView(2, 4);
     const asN3: InclusionProof = {
@@ -181,13 +189,14 @@ describe('generateProof / verifyProof', () => {
         { position: 1, siblings: [v2.getNode(1, 0)] },
       ],
     };
-    expect(verifyProof(testHasher, asN3, { root: v2.root!, size: 4 })).toBe(true);
+    expect(verifyProof(testHasher, asN3, { root: v2.root!, size: 4, unboundN: true })).toBe(true);
     expect(verifyProof(testHasher, asN3, { root: v2.root!, size: 4, n: 2 })).toBe(false);
+    expect(() => verifyProof(testHasher, asN3, { root: v2.root!, size: 4 })).toThrow(TypeError);
   });
 });
 
 describe('verifyProof on malformed input: false or INVALID_PROOF, never another exception', () => {
-  const good = generateProof(cachedView(3, 20), 7);
+  const good = generateProof(cachedView(3, 20), 7).toObject();
   const node = new Uint8Array(32);
 
   it('named cases', () => {
@@ -224,10 +233,12 @@ describe('verifyProof on malformed input: false or INVALID_PROOF, never another 
       { ...good, levels: [{ position: 1 }, ...good.levels.slice(1)] },
     ];
     for (const c of cases) {
-      const r = valueOrInvalidProof(() => verifyProof(testHasher, c as InclusionProof));
+      const r = valueOrInvalidProof(() => verifyProof(testHasher, c as InclusionProof, UNBOUND));
       expect(r === false || r === 'INVALID_PROOF').toBe(true);
     }
-    expect(valueOrInvalidProof(() => verifyProof(testHasher, { ...good, n: 1 }))).toBe('INVALID_PROOF');
+    expect(valueOrInvalidProof(() => verifyProof(testHasher, { ...good, n: 1 }, UNBOUND))).toBe('INVALID_PROOF');
+    // A malformed proof is INVALID_PROOF before the trusted values are looked at.
+    expect(valueOrInvalidProof(() => verifyProof(testHasher, { ...good, n: 1 }, undefined as never))).toBe('INVALID_PROOF');
   });
 
   it('any field replaced by anything', () => {
@@ -247,11 +258,24 @@ describe('verifyProof on malformed input: false or INVALID_PROOF, never another 
     );
   });
 
-  it('a malformed trusted argument is a TypeError', () => {
-    expect(() => verifyProof(testHasher, good, { root: new Uint8Array(3) })).toThrow(TypeError);
-    expect(() => verifyProof(testHasher, good, { size: -1 })).toThrow(TypeError);
-    expect(() => verifyProof(testHasher, good, 5 as never)).toThrow(TypeError);
-    expect(() => verifyProof(undefined as never, good)).toThrow(TypeError);
-    expect(() => verifyProof({ id: 'x' } as never, good)).toThrow(TypeError);
+  it('a malformed or missing trusted argument is a TypeError: size and n are bound unless opted out by name', () => {
+    const bound = { root: good.root, size: good.treeSize, n: good.n };
+    for (const p of [good, generateProof(cachedView(3, 20), 7)]) {
+      expect(verifyProof(testHasher, p, bound)).toBe(true);
+      expect(() => verifyProof(testHasher, p, { ...bound, root: new Uint8Array(3) })).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, { ...bound, size: -1 })).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, { ...bound, n: 1 })).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, 5 as never)).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, undefined as never)).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, {})).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, { root: good.root })).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, { root: good.root, size: good.treeSize })).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, { root: good.root, n: good.n })).toThrow(TypeError);
+      expect(() => verifyProof(testHasher, p, { root: good.root, n: good.n, unboundSize: 'yes' as never })).toThrow(TypeError);
+      expect(verifyProof(testHasher, p, { root: good.root, n: good.n, unboundSize: true })).toBe(true);
+      expect(verifyProof(testHasher, p, { root: good.root, size: good.treeSize, unboundN: true })).toBe(true);
+      expect(() => verifyProof(undefined as never, p, bound)).toThrow(TypeError);
+      expect(() => verifyProof({ id: 'x' } as never, p, bound)).toThrow(TypeError);
+    }
   });
 });

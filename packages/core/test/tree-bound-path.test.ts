@@ -9,6 +9,7 @@ import { describe, expect, it } from 'vitest';
 import type { BoundPathKernel, Hasher } from '../src/hasher.js';
 import { bindPathWithGroups } from '../src/hasher.js';
 import { LeanIMT } from '../src/tree/lean-imt.js';
+import { generateProof } from '../src/proof/index.js';
 import { leaf, naiveRoot, naiveView, testHasher } from './support/naive-tree.js';
 
 interface BoundStats {
@@ -132,5 +133,57 @@ describe('LeanIMT.insert with a bound path kernel', () => {
       roots.push(tree.insert(leaves[i]!));
     }
     roots.forEach((root, i) => expect(root).toEqual(naiveRoot(leaves.slice(0, i + 1), 4)));
+  });
+
+  it('keeps the path of single inserts in the groups until a read, and every read sees the naive tree', () => {
+    // A bound kernel that never reads the tree, so nothing but the operations below brings the
+    // upper levels up to date.
+    const plainBound: Hasher = {
+      ...testHasher,
+      bindPath: (groups, width, digits, maxLevels) => bindPathWithGroups(testHasher, groups, width, digits, maxLevels),
+    };
+    type Step = { kind: 'insert' } | { kind: 'append' } | { kind: 'batch'; count: number } | { kind: 'read'; pick: number } | { kind: 'snapshot'; pick: number };
+    const stepArb: fc.Arbitrary<Step> = fc.oneof(
+      { weight: 8, arbitrary: fc.constant({ kind: 'insert' } as Step) },
+      { weight: 2, arbitrary: fc.constant({ kind: 'append' } as Step) },
+      { weight: 1, arbitrary: fc.integer({ min: 1, max: 30 }).map((count): Step => ({ kind: 'batch', count })) },
+      { weight: 2, arbitrary: fc.nat().map((pick): Step => ({ kind: 'read', pick })) },
+      { weight: 1, arbitrary: fc.nat().map((pick): Step => ({ kind: 'snapshot', pick })) },
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 9 }), fc.array(stepArb, { minLength: 1, maxLength: 120 }), (n, steps) => {
+        const tree = new LeanIMT({ hasher: plainBound, n, maxDepth: 16 });
+        const leaves: Uint8Array[] = [];
+        const snaps: { snap: ReturnType<LeanIMT['snapshot']>; size: number }[] = [];
+        for (const step of steps) {
+          if (step.kind === 'insert') {
+            leaves.push(leaf(leaves.length + 1));
+            expect(tree.insert(leaves[leaves.length - 1]!)).toEqual(naiveRoot(leaves, n));
+          } else if (step.kind === 'append') {
+            leaves.push(leaf(leaves.length + 1));
+            tree.append(leaves[leaves.length - 1]!);
+          } else if (step.kind === 'batch') {
+            const batch = Array.from({ length: step.count }, (_, i) => leaf(leaves.length + 1 + i));
+            leaves.push(...batch);
+            tree.insertMany(batch);
+          } else if (step.kind === 'read' && leaves.length > 0) {
+            const model = naiveView(leaves, n);
+            const level = step.pick % (model.depth + 1);
+            const index = Math.floor(step.pick / 7) % model.levelLength(level);
+            expect(tree.getNode(level, index)).toEqual(model.getNode(level, index));
+            expect(tree.levelLength(level)).toBe(model.levelLength(level));
+          } else if (step.kind === 'snapshot' && leaves.length > 0) {
+            snaps.push({ snap: tree.snapshot(), size: leaves.length });
+          }
+        }
+        if (leaves.length > 0) expect(tree.root).toEqual(naiveRoot(leaves, n));
+        for (const { snap, size } of snaps) {
+          const model = naiveView(leaves.slice(0, size), n);
+          expect(snap.root).toEqual(model.root);
+          for (const i of [0, size - 1, size >> 1]) expect(snap.generateProof(i).bytes).toEqual(generateProof(model, i).bytes);
+        }
+      }),
+      { numRuns: 150 },
+    );
   });
 });

@@ -119,6 +119,21 @@ describe('LeanIMT: batches of several slices', () => {
     }
   });
 
+  it('is atomic when a leaf of an array is bad after slices were already stored and hashed', () => {
+    for (const badAt of [0, SLICE - 1, SLICE + 5, BIG - 1]) {
+      const t = inSteps(4, 4093, 997);
+      const flat = flatLeaves(BIG, 4093);
+      const leaves = Array.from({ length: BIG }, (_, i) => flat.subarray(i * 32, i * 32 + 32));
+      const bad = leaves.slice();
+      bad[badAt] = new Uint8Array(31);
+      expect(() => t.insertMany(bad)).toThrow(expect.objectContaining({ code: 'INVALID_NODE' }));
+      expectSameNodes(t, inSteps(4, 4093, 997));
+      // Leaves of their own (copied one by one) and views (copied as runs) give the same tree.
+      t.insertMany(badAt % 2 === 0 ? leaves : leaves.map((l) => l.slice()));
+      expectSameNodes(t, inSteps(4, 4093 + BIG, 997));
+    }
+  });
+
   it('takes unfilled chunks as plain Uint8Arrays over their own buffer (one typed-array shape on the hot paths)', () => {
     const chunk = allocUnfilled(32 * 1024);
     expect(Object.getPrototypeOf(chunk)).toBe(Uint8Array.prototype); // not a Node Buffer

@@ -80,7 +80,7 @@ describe('LeanIMT.restore from runs (lazy chunk views)', () => {
           expectSameTree(snap, all.slice(0, size), n);
           const root = snap.root!;
           for (const i of [0, size - 1, Math.floor(size / 2)]) {
-            expect(verifyProof(testHasher, snap.generateProof(i), { root, size })).toBe(true);
+            expect(verifyProof(testHasher, snap.generateProof(i), { root, size, n })).toBe(true);
           }
           // The adopted buffers (read-only mappings in production) were never written.
           expect(runs.map((r) => toHex(r.bytes))).toEqual(before);

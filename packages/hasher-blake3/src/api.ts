@@ -54,6 +54,7 @@ export function hasherFromKernel(kernel: Blake3Kernel): Hasher {
   };
   // Added last (not spread in first): the hasher keeps the plain object shape of the other backends.
   if (kernel.bindPath !== undefined) hasher.bindPath = kernel.bindPath.bind(kernel);
+  if (kernel.bindClimb !== undefined) hasher.bindClimb = kernel.bindClimb.bind(kernel);
   return hasher;
 }
 

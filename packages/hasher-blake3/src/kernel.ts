@@ -2,6 +2,7 @@
  * The contract between the BLAKE3 kernels (WASM SIMD, native) and the `Hasher` they become.
  * @module
  */
+import type { BoundClimbKernel, ClimbPaths } from '@rotortree/core';
 
 /** A batch BLAKE3 implementation: many equal-length messages per call. */
 export interface Blake3Kernel {
@@ -30,4 +31,9 @@ export interface Blake3Kernel {
    * (one per tree; each call passes only the number of levels).
    */
   bindPath?(groups: Uint8Array, width: number, digits: Int32Array, maxLevels: number): (levels: number) => void;
+  /**
+   * Optional climb kernel for proof verifiers, with the semantics of `Hasher.bindClimb` from
+   * `@rotortree/core`: bound once to the caller's scratch arrays, each call climbs a batch of paths.
+   */
+  bindClimb?(paths: ClimbPaths): BoundClimbKernel;
 }

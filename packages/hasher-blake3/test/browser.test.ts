@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { readFileSync, existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { LeanIMT, toHex } from '@rotortree/core';
+import { LeanIMT, toHex, verifyProof, verifyProofs } from '@rotortree/core';
+import type { Hasher } from '@rotortree/core';
 import * as browser from '../src/browser.js';
 import { blake3 } from '../src/index.js';
 
@@ -58,5 +59,38 @@ describe('the browser entry (export condition "browser")', () => {
     const core = importGraph(coreEntry);
     expect(core.files.length).toBeGreaterThan(10);
     expect([...core.bare]).toEqual([]);
+  });
+
+  it('verifies proofs with one call into the WASM kernel per proof (per batch), none per level', () => {
+    const wasm = browser.blake3();
+    let groupCalls = 0;
+    let climbCalls = 0;
+    const counted: Hasher = {
+      id: wasm.id,
+      hashGroup: (...args) => {
+        groupCalls++;
+        wasm.hashGroup(...args);
+      },
+      hashGroups: wasm.hashGroups,
+      bindClimb: (paths) => {
+        const climb = wasm.bindClimb!(paths);
+        return (input, count) => {
+          climbCalls++;
+          climb(input, count);
+        };
+      },
+    };
+    const tree = new LeanIMT({ hasher: wasm, n: 4, maxDepth: 12 });
+    tree.insertMany(new Uint8Array(777 * 32).map((_, i) => (i * 3) & 255));
+    const snap = tree.snapshot();
+    const trusted = { root: snap.root!, size: 777, n: 4 };
+    for (const i of [0, 1, 400, 776]) expect(verifyProof(counted, snap.generateProof(i), trusted)).toBe(true);
+    expect(climbCalls).toBe(4);
+    expect(verifyProofs(counted, snap.generateProofs([5, 6, 7]), trusted)).toEqual([true, true, true]);
+    expect(climbCalls).toBe(5);
+    expect(groupCalls).toBe(0);
+    const wrong = snap.generateProof(9).toObject();
+    wrong.leaf[0]! ^= 1;
+    expect(verifyProof(counted, wrong, trusted)).toBe(false);
   });
 });

@@ -3,10 +3,10 @@
  * @module
  */
 import { rm, rmdir } from 'node:fs/promises';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { RotorTree, RotorTreeError, newTreeId } from '@rotortree/core';
 import type { CheckpointPolicy, FlushPolicy, Hasher, TieringOptions } from '@rotortree/core';
-import { nodeFileSystem } from '@rotortree/core/fs';
+import { mkdirDurable, nodeFileSystem } from '@rotortree/core/fs';
 import { BLAKE3_ID, BLAKE3_LEGACY_ID, blake3 } from '@rotortree/hasher-blake3';
 import { fsWal } from '@rotortree/wal-fs';
 import { mmapCheckpointStore } from '@rotortree/checkpoint-mmap';
@@ -108,16 +108,9 @@ async function holdsTreeFiles(layout: TreeLayout): Promise<boolean> {
  * the directories it created, outermost first.
  */
 async function makeDirectory(dir: string): Promise<string[]> {
-  const fs = nodeFileSystem();
   const created: string[] = [];
   try {
-    for (let d = resolve(dir); !(await fs.exists(d)); d = dirname(d)) {
-      created.unshift(d);
-      if (dirname(d) === d) break;
-    }
-    if (created.length === 0) return created;
-    await fs.mkdir(dir, { recursive: true });
-    for (const d of created) await fs.fsyncDir(dirname(d));
+    await mkdirDurable(nodeFileSystem(), resolve(dir), created);
   } catch (err) {
     await removeDirectories(created);
     throw new RotorTreeError('IO', `cannot create ${dir}`, { file: dir, cause: err });

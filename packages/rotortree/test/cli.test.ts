@@ -132,7 +132,7 @@ describe('append, root, prove, verify', () => {
     expect(cli(['root', '--dir', dir, '--json']).json['size']).toBe(3);
   });
 
-  it('round trip: prove (JSON and binary) then verify against the tree, and against --root/--size', () => {
+  it('round trip: prove (JSON and binary) then verify against the tree, and against --root/--size/--n', () => {
     const dir = treeWith(300, 64);
     const root = modelRoot(300);
     const proofFile = join(base, 'p42.json');
@@ -149,10 +149,12 @@ describe('append, root, prove, verify', () => {
       expect(v.code).toBe(0);
       expect(v.json).toMatchObject({ valid: true, leafIndex: 42, treeSize: 300, root });
     }
-    expect(cli(['verify', proofFile, '--root', root, '--size', '300']).code).toBe(0);
-    expect(cli(['verify', '-', '--root', root, '--size', '300'], readFileSync(binFile)).code).toBe(0);
-    expect(cli(['verify', proofFile, '--root', root, '--size', '301']).code).toBe(1);
-    expect(cli(['verify', proofFile, '--root', root]).code).toBe(2); // the size must be bound
+    expect(cli(['verify', proofFile, '--root', root, '--size', '300', '--n', '4']).code).toBe(0);
+    expect(cli(['verify', '-', '--root', root, '--size', '300', '--n', '4'], readFileSync(binFile)).code).toBe(0);
+    expect(cli(['verify', proofFile, '--root', root, '--size', '301', '--n', '4']).code).toBe(1);
+    expect(cli(['verify', proofFile, '--root', root, '--size', '300', '--n', '2']).code).toBe(1);
+    expect(cli(['verify', proofFile, '--root', root, '--n', '4']).code).toBe(2); // the size must be bound
+    expect(cli(['verify', proofFile, '--root', root, '--size', '300']).code).toBe(2); // and n too
     expect(cli(['verify', proofFile, '--dir', dir, '--index', '42']).code).toBe(0);
     expect(cli(['verify', proofFile, '--dir', dir, '--index', '43']).code).toBe(1);
 
@@ -181,6 +183,25 @@ describe('append, root, prove, verify', () => {
     const m = cli(['verify', f, '--dir', dir, '--json']);
     expect(m.code).toBe(1);
     expect(errorOf(m).code).toBe('INVALID_PROOF');
+  });
+
+  it('verify refuses proof input larger than any proof (a file, and stdin) as INVALID_PROOF, and a missing file as a usage error', () => {
+    const dir = treeWith(5);
+    // A valid proof followed by 3 MiB of spaces (which JSON allows): refused for its size alone.
+    const proof = cli(['prove', '2', '--dir', dir]).stdout;
+    const padded = `${proof}${' '.repeat(3 * 1024 * 1024)}`;
+    const big = join(base, 'big-proof.json');
+    writeFileSync(big, proof);
+    expect(cli(['verify', big, '--dir', dir]).code).toBe(0);
+    writeFileSync(big, padded);
+    const fromFile = cli(['verify', big, '--dir', dir, '--json']);
+    expect(fromFile.code).toBe(1);
+    expect(errorOf(fromFile).code).toBe('INVALID_PROOF');
+    const fromStdin = cli(['verify', '-', '--dir', dir, '--json'], padded);
+    expect(fromStdin.code).toBe(1);
+    expect(errorOf(fromStdin).code).toBe('INVALID_PROOF');
+    const missing = cli(['verify', join(base, 'no-such-proof.json'), '--dir', dir, '--json']);
+    expect(missing.code).toBe(2);
   });
 
   it('prove of a leaf past the end is a usage error (INDEX_OUT_OF_RANGE, exit 2)', () => {

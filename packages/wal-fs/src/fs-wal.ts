@@ -10,7 +10,7 @@ import { RotorTreeError } from '@rotortree/core';
 import type { Wal, WalCapabilities, WalMark, WalRecovery } from '@rotortree/core';
 import { WalBase } from '@rotortree/core/backend';
 import type { LogReplay, RecordSink, StoredLog, TreeIdentity } from '@rotortree/core/backend';
-import { baseName, dirName, joinPath, nodeFileSystem, pwriteAll } from '@rotortree/core/fs';
+import { baseName, joinPath, mkdirDurable, nodeFileSystem, pwriteAll } from '@rotortree/core/fs';
 import type { FileHandle, FileSystem } from '@rotortree/core/fs';
 import { decodeHeader, encodeHeader, encodeMark, MARK_SLOT_BYTES, readU32, RECORD_OVERHEAD } from './format.js';
 import { assertLockable, lockDirectory } from './lock.js';
@@ -203,10 +203,9 @@ class FsWal extends WalBase implements Wal {
     return { lastSeq: scan.lastSeq, tornTail: { file: this.path, offset: cutAt, bytes: size - cutAt } };
   }
 
+  /** The directory and its missing parents, each name made durable (a lost entry would lose the log). */
   private async ensureDirectory(): Promise<void> {
-    if (await this.fs.exists(this.dir)) return;
-    await this.fs.mkdir(this.dir, { recursive: true });
-    await this.fs.fsyncDir(dirName(this.dir));
+    await mkdirDurable(this.fs, this.dir);
   }
 
   /** Opens the log (recovery reads it through a window); its size, or undefined if missing. */

@@ -148,19 +148,19 @@ export async function checkProofs(backend: BackendUnderTest, options: CheckOptio
       const proof = generateProof(view, i);
       encoded.push(encodeInclusionProof(proof));
       if (!verifyProof(hasher, proof, { root, size, n: params.n })) log.add('proofs', at, `proof of leaf ${i} of ${size} does not verify`);
-      if (!verifyProof(hasher, decodeInclusionProof(encodeInclusionProof(proof)), { root, size })) log.add('proofs', at, `binary round trip of proof ${i} fails`);
-      if (!verifyProof(hasher, inclusionProofFromJSON(JSON.parse(JSON.stringify(inclusionProofToJSON(proof)))), { root, size })) {
+      if (!verifyProof(hasher, decodeInclusionProof(encodeInclusionProof(proof)), { root, size, n: params.n })) log.add('proofs', at, `binary round trip of proof ${i} fails`);
+      if (!verifyProof(hasher, inclusionProofFromJSON(JSON.parse(JSON.stringify(inclusionProofToJSON(proof)))), { root, size, n: params.n })) {
         log.add('proofs', at, `JSON round trip of proof ${i} fails`);
       }
-      const forged = { ...proof, leaf: leafAt(i + 1) };
-      if (verifyProof(hasher, forged, { root, size })) log.add('proofs', at, `a proof with another leaf verifies (leaf ${i})`);
-      if (verifyProof(hasher, proof, { root, size: size + 1 })) log.add('proofs', at, `proof ${i} verifies against a wrong size`);
+      const forged = { ...proof.toObject(), leaf: leafAt(i + 1) };
+      if (verifyProof(hasher, forged, { root, size, n: params.n })) log.add('proofs', at, `a proof with another leaf verifies (leaf ${i})`);
+      if (verifyProof(hasher, proof, { root, size: size + 1, n: params.n })) log.add('proofs', at, `proof ${i} verifies against a wrong size`);
     }
     for (const old of [1, 2, size - 1]) {
       const cp = generateConsistencyProof(view, old, hasher);
-      if (!verifyConsistencyProof(hasher, cp)) log.add('proofs', at, `consistency proof ${old} -> ${size} does not verify`);
+      if (!verifyConsistencyProof(hasher, cp, { newRoot: root, newSize: size, oldSize: old, n: params.n })) log.add('proofs', at, `consistency proof ${old} -> ${size} does not verify`);
     }
-    const malformed = await outcomeOf(() => verifyProof(hasher, { ...generateProof(view, 0), leaf: new Uint8Array(3) }));
+    const malformed = await outcomeOf(() => verifyProof(hasher, { ...generateProof(view, 0).toObject(), leaf: new Uint8Array(3) }, { root, size, n: params.n }));
     if (malformed !== 'INVALID_PROOF') log.add('badInput', at, `a malformed proof gives ${malformed}, expected INVALID_PROOF`);
     await tree.close();
     const again = await openEngine(backend, machine, params);

@@ -46,7 +46,9 @@ describe('through the fault proxy (the shared RGW)', () => {
     if (!shared.available) return;
     info = shared.info;
     proxy = await FaultProxy.start({ target: { port: Number(new URL(info.endpoint).port) }, framing: httpFraming });
-    direct = s3(info);
+    // Setup and checks go around the proxy with a long timeout: a loaded RGW (its private twin is being
+    // created meanwhile) may take seconds to make a bucket.
+    direct = s3(info, undefined, 30_000);
     bucket = uniqueBucket('network');
     await direct.send(new CreateBucketCommand({ Bucket: bucket }));
   }, 60_000);

@@ -2,7 +2,7 @@
  * Small recipes over {@link FileSystem} shared by the file backends.
  * @module
  */
-import { dirName } from './path.js';
+import { dirName, normalizePath } from './path.js';
 import type { FileHandle, FileSystem } from './types.js';
 
 /** Writes `bufs` one after another from `pos`: one gather write when the handle has one, else one `pwrite` each. */
@@ -44,4 +44,24 @@ export async function writeFileAtomic(fs: FileSystem, path: string, bytes: Uint8
   }
   await fs.rename(tmp, path);
   await fs.fsyncDir(dirName(path));
+}
+
+/**
+ * Creates `dir` and its missing parents and makes each new name durable (an fsync of the directory
+ * holding it, from the top down): a directory entry lost in a power loss would lose everything
+ * written under it, silently. Pushes the directories it is about to create, outermost first, onto
+ * `created` before it creates them (none if `dir` exists), so that a caller can remove them again
+ * when this or a later step fails; returns `created`.
+ */
+export async function mkdirDurable(fs: FileSystem, dir: string, created: string[] = []): Promise<string[]> {
+  const missing: string[] = [];
+  for (let d = normalizePath(dir); (await fs.stat(d)) === undefined; d = dirName(d)) {
+    missing.unshift(d);
+    if (dirName(d) === d) break;
+  }
+  if (missing.length === 0) return created;
+  created.push(...missing);
+  await fs.mkdir(dir, { recursive: true });
+  for (const d of missing) await fs.fsyncDir(dirName(d));
+  return created;
 }

@@ -11,7 +11,7 @@ export type { NodeFileSystemOptions } from './node.js';
 export { CRASH_MODES, faultyFileSystem } from './faulty.js';
 export type { CrashMode, CrashReport, FaultRule, FaultyFileSystem, FaultyFileSystemOptions, FsOp } from './faulty.js';
 export { crc32c } from './crc32c.js';
-export { pwriteAll, readWholeFile, writeFileAtomic } from './helpers.js';
+export { mkdirDurable, pwriteAll, readWholeFile, writeFileAtomic } from './helpers.js';
 export { baseName, dirName, joinPath, normalizePath } from './path.js';
 export { createPrng } from './prng.js';
 export type { Prng } from './prng.js';

@@ -1,7 +1,11 @@
 /**
- * Compact binary encodings of proofs. Both start with a version byte and a kind byte, so one
- * kind never decodes as the other. Sizes are unsigned LEB128 varints (canonical: no redundant
- * trailing 0x80 groups, at most 2^53-1); positions and counts are single bytes; nodes are raw.
+ * The binary encodings of proofs. Encoders write format version 2 (layout in wire.ts: a fixed
+ * header, then nodes only, the shape following from n and the sizes); a generated proof already
+ * holds it. Decoders read version 2 and the version 1 of earlier releases, whose layout follows.
+ * Both start with a version byte and a kind byte, so one kind never decodes as the other.
+ *
+ * Version 1: sizes are unsigned LEB128 varints (canonical: no redundant trailing 0x80 groups, at
+ * most 2^53-1); positions and counts are single bytes; nodes are raw.
  *
  * Inclusion proof (kind 1):
  * ```
@@ -29,18 +33,32 @@
  * u8       level count L
  * L times: u8 left count l, u8 right count r, l * 32 B left nodes, r * 32 B right nodes
  * ```
+ * A well-typed proof whose shape does not fit its sizes (it cannot verify) has no version-2 form:
+ * it is encoded in version 1, so that every proof round-trips exactly.
  * Decoders check the structure (lengths, ranges, no trailing bytes), not whether the proof verifies.
  * @module
  */
 import { NODE_SIZE } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
+import { EncodedConsistencyProof, EncodedInclusionProof } from './encoded.js';
+import { InclusionProofBatch } from './inclusion.js';
+import { packedConsistencyIfFits, packedIfFits } from './pack.js';
+import { MAX_PATH_LEVELS, consistencyPath, inclusionPath, siblingCount } from './shape.js';
 import { assertConsistencyShape, assertInclusionShape } from './validate.js';
+import {
+  CONSISTENCY_NODES,
+  FORMAT_V2,
+  INCLUSION_NODES,
+  KIND_CONSISTENCY,
+  KIND_INCLUSION,
+  readSize,
+  readU32,
+} from './wire.js';
 import type { ConsistencyLevel, ConsistencyProof, InclusionProof, ProofLevel } from './types.js';
 
-/** Version byte written by the encoders (and the only one the decoders accept). */
-export const PROOF_FORMAT_VERSION = 1;
-const KIND_INCLUSION = 1;
-const KIND_CONSISTENCY = 2;
+/** Version byte written by the encoders (format version 2); the decoders also accept version 1. */
+export const PROOF_FORMAT_VERSION = FORMAT_V2;
+const FORMAT_V1 = 1;
 
 function varintLength(v: number): number {
   let len = 1;
@@ -117,20 +135,33 @@ class Reader {
   }
 }
 
-function header(r: Reader, kind: number): number {
-  if (!(r.bytes instanceof Uint8Array)) bad('input is not a Uint8Array');
-  if (r.u8() !== PROOF_FORMAT_VERSION) bad('unknown version');
-  if (r.u8() !== kind) bad(kind === KIND_INCLUSION ? 'not an inclusion proof' : 'not a consistency proof');
-  return r.u8() + 1;
+/** The version byte (1 or 2) of an encoded proof of `kind`, and its n. */
+function header(bytes: Uint8Array, kind: number): { version: number; n: number } {
+  if (!(bytes instanceof Uint8Array)) bad('input is not a Uint8Array');
+  if (bytes.length < 3) bad('truncated');
+  const version = bytes[0]!;
+  if (version !== FORMAT_V1 && version !== FORMAT_V2) bad('unknown version');
+  if (bytes[1] !== kind) bad(kind === KIND_INCLUSION ? 'not an inclusion proof' : 'not a consistency proof');
+  return { version, n: bytes[2]! + 1 };
 }
 
-/** The binary form of an inclusion proof (layout in this module's doc). Throws `INVALID_PROOF` for a malformed proof. */
+/**
+ * The binary form of an inclusion proof (format version 2). A generated or decoded proof holds it
+ * already: its own `bytes` are returned, not a copy. Throws `INVALID_PROOF` for a malformed proof.
+ */
 export function encodeInclusionProof(proof: InclusionProof): Uint8Array {
+  if (proof instanceof EncodedInclusionProof) return proof.bytes;
   assertInclusionShape(proof);
+  const packed = packedIfFits(proof);
+  return packed instanceof EncodedInclusionProof ? packed.bytes.slice() : encodeInclusionV1(proof);
+}
+
+/** Version 1, for a well-typed proof whose shape does not fit its sizes. */
+function encodeInclusionV1(proof: InclusionProof): Uint8Array {
   let length = 3 + varintLength(proof.treeSize) + varintLength(proof.leafIndex) + 2 * NODE_SIZE + 1;
   for (const level of proof.levels) length += 2 + level.siblings.length * NODE_SIZE;
   const w = new Writer(length);
-  w.u8(PROOF_FORMAT_VERSION);
+  w.u8(FORMAT_V1);
   w.u8(KIND_INCLUSION);
   w.u8(proof.n - 1);
   w.varint(proof.treeSize);
@@ -146,13 +177,43 @@ export function encodeInclusionProof(proof: InclusionProof): Uint8Array {
   return w.bytes;
 }
 
+const POSITIONS = new Uint8Array(MAX_PATH_LEVELS);
+const COUNTS = new Uint8Array(MAX_PATH_LEVELS);
+
 /**
- * Decodes {@link encodeInclusionProof}'s output (nodes are fresh copies). Throws `INVALID_PROOF`
- * for anything else: truncation, trailing bytes, another version or kind, out-of-range fields.
+ * The version-2 inclusion proof at `bytes[at]` (its header checked against its sizes): its fields
+ * and its end. Throws `INVALID_PROOF` for anything that is not one.
+ */
+function readInclusionV2(bytes: Uint8Array, at: number): { n: number; leafIndex: number; treeSize: number; end: number } {
+  if (bytes.length - at < INCLUSION_NODES) bad('truncated');
+  if (bytes[at] !== FORMAT_V2) bad('unknown version');
+  if (bytes[at + 1] !== KIND_INCLUSION) bad('not an inclusion proof');
+  const n = bytes[at + 2]! + 1;
+  const treeSize = readSize(bytes, at + 8);
+  const leafIndex = readSize(bytes, at + 16);
+  if (treeSize === 0 || leafIndex >= treeSize) bad('leafIndex must be below a treeSize of at least 1');
+  const levels = inclusionPath(n, leafIndex, treeSize, POSITIONS, COUNTS, 0);
+  const siblings = siblingCount(COUNTS, 0, levels);
+  if (bytes[at + 3] !== levels || readU32(bytes, at + 4) !== siblings) bad('the level or sibling count does not fit the sizes');
+  const end = at + INCLUSION_NODES + siblings * NODE_SIZE;
+  if (end > bytes.length) bad('truncated');
+  return { n, leafIndex, treeSize, end };
+}
+
+/**
+ * Decodes an inclusion proof (format version 2, or version 1 of earlier releases) into a proof
+ * holding its own copy of the bytes. Throws `INVALID_PROOF` for anything else: truncation,
+ * trailing bytes, another version or kind, out-of-range fields, counts that do not fit the sizes.
  */
 export function decodeInclusionProof(bytes: Uint8Array): InclusionProof {
+  const { version, n } = header(bytes, KIND_INCLUSION);
+  if (version === FORMAT_V2) {
+    const p = readInclusionV2(bytes, 0);
+    if (p.end !== bytes.length) bad('trailing bytes');
+    return new EncodedInclusionProof(bytes.slice(), 0, bytes.length, p.n, p.leafIndex, p.treeSize);
+  }
   const r = new Reader(bytes);
-  const n = header(r, KIND_INCLUSION);
+  r.pos = 3;
   const treeSize = r.varint();
   const leafIndex = r.varint();
   const leaf = r.node();
@@ -166,16 +227,51 @@ export function decodeInclusionProof(bytes: Uint8Array): InclusionProof {
     levels[k] = { position, siblings: r.nodes(c) };
   }
   r.end();
-  return { n, leafIndex, treeSize, leaf, root, levels };
+  return packedIfFits({ n, leafIndex, treeSize, leaf, root, levels });
 }
 
-/** The binary form of a consistency proof (layout in this module's doc). Throws `INVALID_PROOF` for a malformed proof. */
+/**
+ * Decodes inclusion proofs written back to back in format version 2 (as `batch.bytes` of
+ * `generateProofs`, or encoded proofs concatenated) into one batch holding a copy of the bytes.
+ * Throws `INVALID_PROOF` unless `bytes` is exactly a sequence of such proofs.
+ */
+export function decodeInclusionProofs(bytes: Uint8Array): InclusionProofBatch {
+  if (!(bytes instanceof Uint8Array)) bad('input is not a Uint8Array');
+  const own = bytes.slice();
+  const offsets: number[] = [];
+  const ns: number[] = [];
+  const leafIndexes: number[] = [];
+  const treeSizes: number[] = [];
+  let at = 0;
+  while (at < own.length) {
+    const p = readInclusionV2(own, at);
+    offsets.push(at);
+    ns.push(p.n);
+    leafIndexes.push(p.leafIndex);
+    treeSizes.push(p.treeSize);
+    at = p.end;
+  }
+  offsets.push(at);
+  return new InclusionProofBatch(own, Float64Array.from(offsets), Uint16Array.from(ns), Float64Array.from(leafIndexes), Float64Array.from(treeSizes));
+}
+
+/**
+ * The binary form of a consistency proof (format version 2). A generated or decoded proof holds it
+ * already: its own `bytes` are returned. Throws `INVALID_PROOF` for a malformed proof.
+ */
 export function encodeConsistencyProof(proof: ConsistencyProof): Uint8Array {
+  if (proof instanceof EncodedConsistencyProof) return proof.bytes;
   assertConsistencyShape(proof);
+  const packed = packedConsistencyIfFits(proof);
+  return packed instanceof EncodedConsistencyProof ? packed.bytes.slice() : encodeConsistencyV1(proof);
+}
+
+/** Version 1, for a well-typed proof whose shape does not fit its sizes. */
+function encodeConsistencyV1(proof: ConsistencyProof): Uint8Array {
   let length = 3 + varintLength(proof.oldSize) + varintLength(proof.newSize) + 3 * NODE_SIZE + 1;
   for (const level of proof.levels) length += 2 + (level.left.length + level.right.length) * NODE_SIZE;
   const w = new Writer(length);
-  w.u8(PROOF_FORMAT_VERSION);
+  w.u8(FORMAT_V1);
   w.u8(KIND_CONSISTENCY);
   w.u8(proof.n - 1);
   w.varint(proof.oldSize);
@@ -193,10 +289,26 @@ export function encodeConsistencyProof(proof: ConsistencyProof): Uint8Array {
   return w.bytes;
 }
 
-/** Decodes {@link encodeConsistencyProof}'s output. Throws `INVALID_PROOF` for anything else. */
+/**
+ * Decodes a consistency proof (format version 2, or version 1). Throws `INVALID_PROOF` for anything
+ * else.
+ */
 export function decodeConsistencyProof(bytes: Uint8Array): ConsistencyProof {
+  const { version, n } = header(bytes, KIND_CONSISTENCY);
+  if (version === FORMAT_V2) {
+    if (bytes.length < CONSISTENCY_NODES) bad('truncated');
+    const oldSize = readSize(bytes, 8);
+    const newSize = readSize(bytes, 16);
+    if (oldSize === 0 || oldSize > newSize) bad('oldSize must be in 1..newSize');
+    const levels = consistencyPath(n, oldSize, newSize, POSITIONS, COUNTS);
+    let nodes = 0;
+    for (let k = 0; k < levels; k++) nodes += POSITIONS[k]! + COUNTS[k]!;
+    if (bytes[3] !== levels || readU32(bytes, 4) !== nodes) bad('the level or node count does not fit the sizes');
+    if (bytes.length !== CONSISTENCY_NODES + nodes * NODE_SIZE) bad(bytes.length < CONSISTENCY_NODES + nodes * NODE_SIZE ? 'truncated' : 'trailing bytes');
+    return new EncodedConsistencyProof(bytes.slice(), n, oldSize, newSize);
+  }
   const r = new Reader(bytes);
-  const n = header(r, KIND_CONSISTENCY);
+  r.pos = 3;
   const oldSize = r.varint();
   const newSize = r.varint();
   const oldRoot = r.node();
@@ -212,5 +324,5 @@ export function decodeConsistencyProof(bytes: Uint8Array): ConsistencyProof {
     levels[k] = { left, right: r.nodes(rc) };
   }
   r.end();
-  return { n, oldSize, newSize, oldRoot, newRoot, boundaryLeaf, levels };
+  return packedConsistencyIfFits({ n, oldSize, newSize, oldRoot, newRoot, boundaryLeaf, levels });
 }

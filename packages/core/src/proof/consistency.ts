@@ -14,58 +14,70 @@ import type { Hasher } from '../hasher.js';
 import type { TreeView } from '../tree/view.js';
 import { depthForSize } from '../tree/shape.js';
 import { ceilDiv } from './arith.js';
+import { proofArena } from './arena.js';
 import { CUR, CUR_OLD, GROUP, layAround } from './scratch.js';
-import { assertHasher, assertTrusted } from './args.js';
+import { assertHasher, assertTrustedConsistency } from './args.js';
+import type { TrustedConsistency } from './args.js';
+import { EncodedConsistencyProof } from './encoded.js';
+import { MAX_PATH_LEVELS, consistencyPath } from './shape.js';
 import { assertConsistencyShape } from './validate.js';
-import type { ConsistencyLevel, ConsistencyProof } from './types.js';
+import {
+  CONSISTENCY_BOUNDARY,
+  CONSISTENCY_NEW_ROOT,
+  CONSISTENCY_NODES,
+  CONSISTENCY_OLD_ROOT,
+  KIND_CONSISTENCY,
+  writeHeader,
+} from './wire.js';
+import type { ConsistencyProof } from './types.js';
 
-/** Values the verifier knows independently of a consistency proof; each one given is enforced. */
-export interface TrustedConsistency {
-  readonly oldRoot?: Uint8Array;
-  readonly oldSize?: number;
-  readonly newRoot?: Uint8Array;
-  readonly newSize?: number;
-  readonly n?: number;
-}
+const LEFT = new Uint8Array(MAX_PATH_LEVELS);
+const RIGHT = new Uint8Array(MAX_PATH_LEVELS);
 
 /**
- * The proof that the tree of the first `oldSize` leaves of `view` is a prefix of `view`.
+ * The proof that the tree of the first `oldSize` leaves of `view` is a prefix of `view`, written
+ * straight into its binary form (one view into a shared buffer, as `generateProof` does).
  *
  * `hasher` must be the tree's hasher: it recomputes the old root (at most depth(oldSize)
  * hashes), which the view does not store. Reads the boundary leaf and at most
  * depth * (n-1) other nodes. Throws `INDEX_OUT_OF_RANGE` unless `oldSize` is an integer in
- * `1..view.size`, and `TypeError` for a missing hasher.
+ * `1..view.size` (and says so when the tree is empty), and `TypeError` for a missing hasher.
  */
-export function generateConsistencyProof(view: TreeView, oldSize: number, hasher: Hasher): ConsistencyProof {
+export function generateConsistencyProof(view: TreeView, oldSize: number, hasher: Hasher): EncodedConsistencyProof {
   assertHasher(hasher);
   const newSize = view.size;
   const n = view.n;
+  if (newSize === 0) throw new RotorTreeError('INDEX_OUT_OF_RANGE', 'the tree is empty: it has no earlier state to prove consistency with');
   if (!Number.isSafeInteger(oldSize) || oldSize < 1 || oldSize > newSize) {
     throw new RotorTreeError('INDEX_OUT_OF_RANGE', `old size ${String(oldSize)} is not in 1..${newSize}`);
   }
-  const depth = depthForSize(newSize, n);
+  const depth = consistencyPath(n, oldSize, newSize, LEFT, RIGHT);
   const oldDepth = depthForSize(oldSize, n);
-  const boundaryLeaf = view.getNode(0, oldSize - 1);
-  const levels: ConsistencyLevel[] = new Array<ConsistencyLevel>(depth);
-  let oldRoot = boundaryLeaf.slice();
-  for (let k = 0, b = oldSize - 1, len = newSize; k < depth; k++) {
-    const start = b - (b % n);
-    const end = Math.min(start + n, len);
-    const left: Uint8Array[] = new Array<Uint8Array>(b - start);
-    for (let j = start; j < b; j++) left[j - start] = view.getNode(k, j);
-    const right: Uint8Array[] = new Array<Uint8Array>(end - b - 1);
-    for (let j = b + 1; j < end; j++) right[j - b - 1] = view.getNode(k, j);
-    levels[k] = { left, right };
-    if (k < oldDepth && left.length > 0) {
-      const count = layAround(left, oldRoot, []);
-      hasher.hashGroup(GROUP, 0, count, oldRoot, 0);
+  let nodes = 0;
+  for (let k = 0; k < depth; k++) nodes += LEFT[k]! + RIGHT[k]!;
+  const length = CONSISTENCY_NODES + nodes * NODE_SIZE;
+  const at = proofArena.take(length);
+  const bytes = proofArena.bytes;
+  writeHeader(bytes, at, KIND_CONSISTENCY, n, depth, nodes, oldSize, newSize);
+  view.readNode(depth, 0, bytes, at + CONSISTENCY_NEW_ROOT);
+  view.readNode(0, oldSize - 1, bytes, at + CONSISTENCY_BOUNDARY);
+  // The old root rises from the boundary leaf through each level's left members.
+  const oldRoot = at + CONSISTENCY_OLD_ROOT;
+  bytes.copyWithin(oldRoot, at + CONSISTENCY_BOUNDARY, at + CONSISTENCY_BOUNDARY + NODE_SIZE);
+  let o = at + CONSISTENCY_NODES;
+  for (let k = 0, b = oldSize - 1; k < depth; k++) {
+    const left = LEFT[k]!;
+    const start = b - left;
+    for (let j = start; j < b; j++, o += NODE_SIZE) view.readNode(k, j, bytes, o);
+    if (k < oldDepth && left > 0) {
+      GROUP.set(bytes.subarray(o - left * NODE_SIZE, o), 0);
+      GROUP.set(bytes.subarray(oldRoot, oldRoot + NODE_SIZE), left * NODE_SIZE);
+      hasher.hashGroup(GROUP, 0, left + 1, bytes, oldRoot);
     }
+    for (let j = b + 1, end = b + 1 + RIGHT[k]!; j < end; j++, o += NODE_SIZE) view.readNode(k, j, bytes, o);
     b = start / n;
-    len = ceilDiv(len, n);
   }
-  const newRoot = view.root;
-  if (newRoot === undefined) throw new RotorTreeError('INDEX_OUT_OF_RANGE', 'the tree is empty');
-  return { n, oldSize, newSize, oldRoot, newRoot, boundaryLeaf, levels };
+  return new EncodedConsistencyProof(bytes.subarray(at, at + length), n, oldSize, newSize);
 }
 
 /**
@@ -117,28 +129,35 @@ export function climbConsistency(hasher: Hasher, proof: ConsistencyProof, bounda
  * Verifies a consistency proof: checks that `1 <= oldSize <= newSize`, that the levels have
  * exactly the shape the two sizes dictate, that the old root rebuilt from the proof equals
  * `proof.oldRoot` (and `trusted.oldRoot`), that the new root equals `proof.newRoot` (and
- * `trusted.newRoot`), and that the sizes and `n` equal the trusted ones given.
+ * `trusted.newRoot`), and that the sizes and `n` equal the trusted ones.
  *
  * What it proves: the first `oldSize` leaves of the tree with root `newRoot` are exactly the
  * leaves of the tree with root `oldRoot`. As with inclusion proofs, it means something only for
- * roots and sizes the verifier trusts: pass `{ oldRoot, oldSize, newRoot, newSize, n }`.
+ * roots and sizes the verifier trusts: pass `{ oldRoot, oldSize, newRoot, newSize, n }`. The sizes
+ * and n are required (opting out takes `unboundSize: true` / `unboundN: true`, by name).
  *
  * Returns `false` for a well-typed proof that does not verify; throws `INVALID_PROOF` for a
- * malformed one (see {@link verifyProof}) and `TypeError` for a malformed `hasher` or `trusted`.
+ * malformed one (see `verifyProof`) and `TypeError` for a malformed `hasher` or `trusted`.
  * Allocates nothing per level.
  */
-export function verifyConsistencyProof(hasher: Hasher, proof: ConsistencyProof, trusted?: TrustedConsistency): boolean {
+export function verifyConsistencyProof(hasher: Hasher, proof: ConsistencyProof, trusted: TrustedConsistency): boolean {
   assertHasher(hasher);
-  assertConsistencyShape(proof);
-  assertTrusted(trusted, ['oldRoot', 'newRoot'], ['oldSize', 'newSize']);
-  if (trusted !== undefined) {
-    if (trusted.n !== undefined && trusted.n !== proof.n) return false;
-    if (trusted.oldSize !== undefined && trusted.oldSize !== proof.oldSize) return false;
-    if (trusted.newSize !== undefined && trusted.newSize !== proof.newSize) return false;
-  }
+  if (!(proof instanceof EncodedConsistencyProof)) assertConsistencyShape(proof);
+  assertTrustedConsistency(trusted);
+  if (trusted.n !== undefined && trusted.n !== proof.n) return false;
+  if (trusted.oldSize !== undefined && trusted.oldSize !== proof.oldSize) return false;
+  if (trusted.newSize !== undefined && trusted.newSize !== proof.newSize) return false;
+  if (!consistencyVerifies(hasher, proof)) return false;
+  if (trusted.oldRoot !== undefined && !bytesEqual(CUR_OLD, trusted.oldRoot)) return false;
+  return trusted.newRoot === undefined || bytesEqual(CUR, trusted.newRoot);
+}
+
+/**
+ * True when the shape fits the sizes and both rebuilt roots equal the proof's (left in
+ * {@link CUR_OLD} and {@link CUR}). Does not look at trusted values.
+ */
+export function consistencyVerifies(hasher: Hasher, proof: ConsistencyProof, boundaries?: Uint8Array): boolean {
   if (!consistencyShapeFits(proof)) return false;
-  climbConsistency(hasher, proof);
-  if (!bytesEqual(CUR_OLD, proof.oldRoot) || !bytesEqual(CUR, proof.newRoot)) return false;
-  if (trusted?.oldRoot !== undefined && !bytesEqual(CUR_OLD, trusted.oldRoot)) return false;
-  return trusted?.newRoot === undefined || bytesEqual(CUR, trusted.newRoot);
+  climbConsistency(hasher, proof, boundaries);
+  return bytesEqual(CUR_OLD, proof.oldRoot) && bytesEqual(CUR, proof.newRoot);
 }

@@ -4,15 +4,16 @@
  * @module
  */
 export type { InclusionProof, ProofLevel, ConsistencyProof, ConsistencyLevel } from './types.js';
-export { generateProof, verifyProof } from './inclusion.js';
-export type { TrustedInclusion } from './inclusion.js';
+export { generateProof, generateProofs, verifyProof, verifyProofs, InclusionProofBatch } from './inclusion.js';
+export { EncodedInclusionProof, EncodedConsistencyProof } from './encoded.js';
+export type { TrustedInclusion, TrustedConsistency } from './args.js';
 export { generateConsistencyProof, verifyConsistencyProof } from './consistency.js';
-export type { TrustedConsistency } from './consistency.js';
 export { updateInclusionProof } from './update.js';
 export {
   PROOF_FORMAT_VERSION,
   encodeInclusionProof,
   decodeInclusionProof,
+  decodeInclusionProofs,
   encodeConsistencyProof,
   decodeConsistencyProof,
 } from './binary.js';

@@ -6,6 +6,7 @@
 import { NODE_SIZE, toHex } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import { isRecord } from './arith.js';
+import { packedConsistencyIfFits, packedIfFits } from './pack.js';
 import { assertConsistencyShape, assertInclusionShape } from './validate.js';
 import type { ConsistencyProof, InclusionProof } from './types.js';
 
@@ -73,7 +74,8 @@ export function inclusionProofToJSON(proof: InclusionProof): InclusionProofJSON 
 }
 
 /**
- * An inclusion proof from its JSON form (upper-case hex accepted). Throws `INVALID_PROOF` for
+ * An inclusion proof from its JSON form (upper-case hex accepted), held in its binary form when its
+ * shape fits its sizes (as a generated proof is; otherwise it cannot verify). Throws `INVALID_PROOF` for
  * anything malformed: a missing field, bad hex, a node not 32 bytes, out-of-range numbers.
  */
 export function inclusionProofFromJSON(json: unknown): InclusionProof {
@@ -90,7 +92,7 @@ export function inclusionProofFromJSON(json: unknown): InclusionProof {
     }),
   };
   assertInclusionShape(proof);
-  return proof;
+  return packedIfFits(proof);
 }
 
 /** The JSON form of a consistency proof. Throws `INVALID_PROOF` for a malformed proof. */
@@ -126,5 +128,5 @@ export function consistencyProofFromJSON(json: unknown): ConsistencyProof {
     }),
   };
   assertConsistencyShape(proof);
-  return proof;
+  return packedConsistencyIfFits(proof);
 }

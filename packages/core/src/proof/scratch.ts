@@ -1,5 +1,5 @@
 /**
- * Module-level work buffers of the verifiers, so that verifying allocates nothing per level.
+ * Module-level work buffers of the consistency verifier (and of generation's old root).
  * Safe because verification is synchronous and never re-entered (a hasher does not verify proofs).
  * @module
  */
@@ -12,16 +12,6 @@ export const GROUP = new Uint8Array(MAX_N * NODE_SIZE);
 export const CUR = new Uint8Array(NODE_SIZE);
 /** A second rising node (the old tree's, in consistency proofs). */
 export const CUR_OLD = new Uint8Array(NODE_SIZE);
-
-/** Lays `siblings[0..pos)`, `node`, `siblings[pos..)` into {@link GROUP}; returns the member count. */
-export function laySplit(siblings: readonly Uint8Array[], pos: number, node: Uint8Array): number {
-  let off = 0;
-  for (let i = 0; i < pos; i++, off += NODE_SIZE) GROUP.set(siblings[i]!, off);
-  GROUP.set(node, off);
-  off += NODE_SIZE;
-  for (let i = pos; i < siblings.length; i++, off += NODE_SIZE) GROUP.set(siblings[i]!, off);
-  return siblings.length + 1;
-}
 
 /** Lays `left`, `node`, `right` into {@link GROUP}; returns the member count. */
 export function layAround(left: readonly Uint8Array[], node: Uint8Array, right: readonly Uint8Array[]): number {

@@ -6,10 +6,11 @@ import { NODE_SIZE, bytesEqual } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import type { Hasher } from '../hasher.js';
 import { ceilDiv } from './arith.js';
-import { climbConsistency, consistencyShapeFits } from './consistency.js';
+import { consistencyVerifies } from './consistency.js';
 import { assertHasher } from './args.js';
-import { verifyProof } from './inclusion.js';
-import { CUR, CUR_OLD } from './scratch.js';
+import { EncodedConsistencyProof, EncodedInclusionProof } from './encoded.js';
+import { inclusionVerifies } from './inclusion.js';
+import { packInclusionProof } from './pack.js';
 import { assertConsistencyShape, assertInclusionShape } from './validate.js';
 import type { ConsistencyProof, InclusionProof, ProofLevel } from './types.js';
 
@@ -25,24 +26,20 @@ function misfit(why: string): never {
  * old root, old size and n, and `consistency` must verify. Throws `INVALID_PROOF` otherwise
  * (malformed proofs included), and `TypeError` for a malformed `hasher`. The result is only as
  * trustworthy as the new root: check that against a root you trust (e.g. with
- * `verifyConsistencyProof(hasher, consistency, { newRoot, newSize })` beforehand).
+ * `verifyConsistencyProof(hasher, consistency, { newRoot, newSize, oldSize, n })` beforehand).
  */
-export function updateInclusionProof(hasher: Hasher, oldProof: InclusionProof, consistency: ConsistencyProof): InclusionProof {
+export function updateInclusionProof(hasher: Hasher, oldProof: InclusionProof, consistency: ConsistencyProof): EncodedInclusionProof {
   assertHasher(hasher);
-  assertInclusionShape(oldProof);
-  assertConsistencyShape(consistency);
+  if (!(oldProof instanceof EncodedInclusionProof)) assertInclusionShape(oldProof);
+  if (!(consistency instanceof EncodedConsistencyProof)) assertConsistencyShape(consistency);
   const { n, newSize } = consistency;
   if (oldProof.n !== n) misfit('different n');
   if (oldProof.treeSize !== consistency.oldSize) misfit('the inclusion proof is not for the old size');
   if (!bytesEqual(oldProof.root, consistency.oldRoot)) misfit('the inclusion proof is not for the old root');
-  if (!verifyProof(hasher, oldProof)) misfit('the inclusion proof does not verify');
-  if (!consistencyShapeFits(consistency)) misfit('the consistency proof does not verify');
+  if (!inclusionVerifies(hasher, oldProof)) misfit('the inclusion proof does not verify');
   const depth = consistency.levels.length;
   const boundaries = new Uint8Array(depth * NODE_SIZE);
-  climbConsistency(hasher, consistency, boundaries);
-  if (!bytesEqual(CUR_OLD, consistency.oldRoot) || !bytesEqual(CUR, consistency.newRoot)) {
-    misfit('the consistency proof does not verify');
-  }
+  if (!consistencyVerifies(hasher, consistency, boundaries)) misfit('the consistency proof does not verify');
 
   const levels: ProofLevel[] = new Array<ProofLevel>(depth);
   for (let k = 0, idx = oldProof.leafIndex, b = consistency.oldSize - 1, len = newSize; k < depth; k++) {
@@ -52,16 +49,16 @@ export function updateInclusionProof(hasher: Hasher, oldProof: InclusionProof, c
     let siblings: Uint8Array[];
     if (start !== boundaryStart) {
       // A group wholly left of the old boundary: complete in both trees, so unchanged.
-      siblings = oldProof.levels[k]!.siblings.map((s) => s.slice());
+      siblings = oldProof.levels[k]!.siblings.slice();
     } else {
       const { left, right } = consistency.levels[k]!;
       const end = Math.min(start + n, len);
       siblings = [];
       for (let j = start; j < end; j++) {
         if (j === idx) continue;
-        if (j < b) siblings.push(left[j - start]!.slice());
-        else if (j === b) siblings.push(boundaries.slice(k * NODE_SIZE, (k + 1) * NODE_SIZE));
-        else siblings.push(right[j - b - 1]!.slice());
+        if (j < b) siblings.push(left[j - start]!);
+        else if (j === b) siblings.push(boundaries.subarray(k * NODE_SIZE, (k + 1) * NODE_SIZE));
+        else siblings.push(right[j - b - 1]!);
       }
     }
     levels[k] = { position, siblings };
@@ -69,12 +66,5 @@ export function updateInclusionProof(hasher: Hasher, oldProof: InclusionProof, c
     b = boundaryStart / n;
     len = ceilDiv(len, n);
   }
-  return {
-    n,
-    leafIndex: oldProof.leafIndex,
-    treeSize: newSize,
-    leaf: oldProof.leaf.slice(),
-    root: consistency.newRoot.slice(),
-    levels,
-  };
+  return packInclusionProof({ n, leafIndex: oldProof.leafIndex, treeSize: newSize, leaf: oldProof.leaf, root: consistency.newRoot, levels });
 }

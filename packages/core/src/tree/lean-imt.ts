@@ -8,11 +8,11 @@
  */
 import type { BoundPathKernel, Hasher } from '../hasher.js';
 import { hashPathWithGroups } from '../hasher.js';
-import { NODE_SIZE, assertNode, copyNode, flattenLeaves, transferLeaves } from '../bytes.js';
+import { NODE_SIZE, assertNode, copyNode, leafCount, transferLeaves } from '../bytes.js';
 import { RotorTreeError } from '../errors.js';
 import { Level } from './level.js';
 import { assertTreeParams, capacityFor, depthForSize, levelLengthFor } from './shape.js';
-import { TreeSnapshot } from './snapshot.js';
+import { TreeSnapshot, nodeOutOfRange } from './snapshot.js';
 import type { ChunkSource, TreeView } from './view.js';
 
 /** Options of `insertMany` ({@link LeanIMT.insertMany}, `RotorTree.insertMany`). */
@@ -91,6 +91,8 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
   #groups: Uint8Array | undefined;
   #groupWords: Int32Array | undefined;
   #groupsSize = -1;
+  /** The last single insert's path nodes are in the groups only (not yet in their levels): see {@link #writePath}. */
+  #pathDirty = false;
 
   constructor(options: LeanIMTOptions<N, D>) {
     if (options === null || typeof options !== 'object') throw new TypeError('LeanIMT options must be an object');
@@ -166,7 +168,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    */
   insert(leaf: Uint8Array): Uint8Array {
     assertNode(leaf);
-    this.#settle();
+    this.#catchUp();
     if (this.#lens[0]! >= this.capacity) {
       throw new RotorTreeError('MAX_DEPTH_EXCEEDED', `the tree is full: n=${this.n}, maxDepth=${this.maxDepth}`);
     }
@@ -199,7 +201,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       const groupWords = this.#groupWords!;
       stride = this.n * 8;
       if (this.#groupsSize !== index) this.#fillGroups(newDepth);
-      copyNode(leaf, 0, this.#groups!, digits[0]! * NODE_SIZE);
+      this.#groups!.set(leaf, digits[0]! * NODE_SIZE);
       bound(newDepth);
       this.#groupsSize = index + 1;
       src = groupWords;
@@ -228,8 +230,10 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       srcBase = 0;
     }
 
-    // 2. Commit: the leaf, then each level's new last node (from src: level k+1's at
-    // srcBase + k * stride, plus its group position with a bound kernel).
+    // 2. Commit. The leaf goes to level 0. With a bound kernel an upper node is written to its level
+    // only once it is final (the insert completed its subtree: the carry of the digits below it), at
+    // most once per node; the path's other nodes stay in the groups, and are written when something
+    // reads the upper levels (#settle, #writePath). Without one, each level's new node from pathOut.
     const leaves = levels[0]!;
     if (index >= leaves.capacity) leaves.reserve(index + 1);
     if (bound !== null) {
@@ -237,29 +241,14 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       const w = withinAt[0]! * 8;
       const o = digits[0]! * 8;
       for (let j = 0; j < 8; j++) words[w + j] = src[o + j]!;
+      const last = this.n - 1;
+      for (let k = 0; k < newDepth && digits[k] === last; k++) this.#writeNode(k + 1, this.#pathIdx[k + 1]!, src, (k + 1) * stride + digits[k + 1]! * 8);
+      this.#pathDirty = true;
     } else {
       copyNode(leaf, 0, leaves.chunks[chunkAt[0]!]!, withinAt[0]! * NODE_SIZE);
+      for (let k = 0; k < newDepth; k++) this.#writeNode(k + 1, this.#pathIdx[k + 1]!, src, k * stride);
     }
     this.#lens[0] = index + 1;
-    const pathIdx = this.#pathIdx;
-    const inGroup = bound !== null ? 8 : 0;
-    for (let k = 0; k < newDepth; k++) {
-      const idx = pathIdx[k + 1]!;
-      const up = levels[k + 1]!;
-      if (idx >= up.capacity) up.reserve(idx + 1);
-      const words = up.wordsAt(chunkAt[k + 1]!);
-      const w = withinAt[k + 1]! * 8;
-      const o = srcBase + k * stride + digits[k + 1]! * inGroup;
-      words[w] = src[o]!;
-      words[w + 1] = src[o + 1]!;
-      words[w + 2] = src[o + 2]!;
-      words[w + 3] = src[o + 3]!;
-      words[w + 4] = src[o + 4]!;
-      words[w + 5] = src[o + 5]!;
-      words[w + 6] = src[o + 6]!;
-      words[w + 7] = src[o + 7]!;
-      this.#lens[k + 1] = idx + 1;
-    }
     this.#setDepth(newDepth);
     this.#hashed = index + 1;
     this.#advancePath();
@@ -276,12 +265,13 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    * to the hasher in one call; a long batch goes in by slices of 32768 leaves, each hashed up as far as
    * its full groups allow while it is still in cache.
    *
-   * The leaves are copied (an array's once: the tree keeps the flat copy it makes). With
-   * `options.transfer`, a flat buffer is taken instead: see {@link InsertManyOptions.transfer}.
+   * The leaves are copied (an array's straight into the tree's chunks, a slice at a time; leaves that
+   * are consecutive views of one buffer in one copy per run). With `options.transfer`, a flat buffer
+   * is taken instead: see {@link InsertManyOptions.transfer}.
    */
   insertMany(leaves: Uint8Array | readonly Uint8Array[], options?: InsertManyOptions): Uint8Array {
-    const take: Take = !(leaves instanceof Uint8Array) ? 'own' : options?.transfer === true ? 'transfer' : 'copy';
-    return this.#insertMany(flattenLeaves(leaves), undefined, take);
+    const take: Take = !(leaves instanceof Uint8Array) ? 'gather' : options?.transfer === true ? 'transfer' : 'copy';
+    return this.#insertMany(leaves, undefined, take);
   }
 
   /**
@@ -295,12 +285,12 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
    * @internal
    */
   insertManyStaged(flat: Uint8Array, onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined, owned = false): Uint8Array {
-    return this.#insertMany(flattenLeaves(flat), onStored, owned ? 'own' : 'copy');
+    return this.#insertMany(flat, onStored, owned ? 'own' : 'copy');
   }
 
-  #insertMany(flat: Uint8Array, onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined, take: Take): Uint8Array {
+  #insertMany(leaves: Uint8Array | readonly Uint8Array[], onStored: ((stored: readonly Uint8Array[], last: boolean) => void) | undefined, take: Take): Uint8Array {
+    const count = leafCount(leaves);
     this.#settle();
-    const count = flat.length / NODE_SIZE;
     const oldSize = this.size;
     if (oldSize + count > this.capacity) {
       throw new RotorTreeError(
@@ -308,17 +298,20 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
         `${count} leaves do not fit: size ${oldSize}, capacity ${this.capacity} (n=${this.n}, maxDepth=${this.maxDepth})`,
       );
     }
+    // An array's leaves are checked as they are copied (a bad one undoes the batch); a flat buffer is whole.
+    let flat = leaves instanceof Uint8Array ? leaves : EMPTY;
     if (take === 'transfer') flat = transferLeaves(flat); // once nothing is left to refuse but the hasher
     const saved = this.#saveTail();
     try {
       const leavesLevel = this.#levels[0]!;
-      if (take === 'copy') leavesLevel.reserve(oldSize + count, false, oldSize);
+      if (take === 'copy' || take === 'gather') leavesLevel.reserve(oldSize + count, false, oldSize);
       // The leaves go in by slices, and the full groups of each slice are hashed up while it is still
       // in cache: a second pass over a large level 0 reads it back from memory (~1/3 slower hashing).
       this.#ahead = this.#lens.map((_, k) => Math.floor(oldSize / this.n ** k));
       for (let done = 0; done < count; ) {
         const slice = Math.min(count - done, STORE_SLICE_NODES);
-        if (take === 'copy') leavesLevel.write(oldSize + done, flat, done * NODE_SIZE, slice);
+        if (take === 'gather') leavesLevel.gather(oldSize + done, leaves as readonly Uint8Array[], done, slice);
+        else if (take === 'copy') leavesLevel.write(oldSize + done, flat, done * NODE_SIZE, slice);
         else leavesLevel.storeOwned(oldSize + done, flat, done * NODE_SIZE, slice);
         done += slice;
         onStored?.(storedViews(leavesLevel, oldSize + done - slice, slice), done === count);
@@ -409,8 +402,14 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
     return last;
   }
 
-  /** Hashes the leaves appended since the upper levels were last up to date (see {@link append}). */
+  /** Brings the upper levels up to date: hashes the leaves appended since, writes the last insert's path. */
   #settle(): void {
+    this.#catchUp();
+    if (this.#pathDirty) this.#writePath();
+  }
+
+  /** Hashes the leaves appended since the upper levels were last up to date (see {@link append}). */
+  #catchUp(): void {
     const from = this.#hashed;
     const size = this.#lens[0]!;
     if (from === size) return;
@@ -429,9 +428,43 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
       }
       return;
     }
+    if (this.#pathDirty) this.#writePath();
     this.#hashUpFrom(from);
     this.#hashed = this.#lens[0]!;
     this.#resetPath();
+  }
+
+  /** Writes node `index` of `level` (growing the level; its length at least index + 1) from `src` words at `at`. */
+  #writeNode(level: number, index: number, src: Int32Array, at: number): void {
+    const lvl = this.#levels[level]!;
+    if (index >= lvl.capacity) lvl.reserve(index + 1);
+    const cn = lvl.chunkNodes;
+    const c = Math.floor(index / cn);
+    const words = lvl.wordsAt(c);
+    const w = (index - c * cn) * 8;
+    words[w] = src[at]!;
+    words[w + 1] = src[at + 1]!;
+    words[w + 2] = src[at + 2]!;
+    words[w + 3] = src[at + 3]!;
+    words[w + 4] = src[at + 4]!;
+    words[w + 5] = src[at + 5]!;
+    words[w + 6] = src[at + 6]!;
+    words[w + 7] = src[at + 7]!;
+    this.#lens[level] = index + 1;
+  }
+
+  /**
+   * Writes the nodes of the last insert's path, kept in the bound kernel's groups (level k's node
+   * `floor((size-1) / n^k)` at its group position), into their levels, and sets their lengths.
+   */
+  #writePath(): void {
+    this.#pathDirty = false;
+    const n = this.n;
+    const groupWords = this.#groupWords!;
+    for (let k = 1, j = this.#hashed - 1; k <= this.#depth; k++) {
+      j = Math.floor(j / n);
+      this.#writeNode(k, j, groupWords, (k * n + (j % n)) * 8);
+    }
   }
 
   /**
@@ -702,9 +735,7 @@ export class LeanIMT<N extends number = number, D extends number = number> imple
 
   #checkIndex(level: number, index: number): void {
     const len = this.#lens[level];
-    if (len === undefined || !Number.isInteger(index) || index < 0 || index >= len) {
-      throw new RotorTreeError('INDEX_OUT_OF_RANGE', `no node ${index} at level ${level} (length ${len ?? 0})`);
-    }
+    if (len === undefined || !Number.isInteger(index) || index < 0 || index >= len) nodeOutOfRange(level, index, len, this.size);
   }
 }
 
@@ -719,10 +750,14 @@ function readableChunk(level: Level, index: number): Uint8Array {
 const SETTLE_BY_PATH = 2;
 
 /**
- * How a batch's flat buffer reaches level 0: copied, or kept (whole chunks of it become chunks) when
- * the tree made it (`own`) or takes it from the caller (`transfer`: detached from them first).
+ * How a batch reaches level 0: a flat buffer copied, or kept (whole chunks of it become chunks) when
+ * the tree made it (`own`) or takes it from the caller (`transfer`: detached from them first); an
+ * array's leaves copied straight into the chunks (`gather`).
  */
-type Take = 'copy' | 'own' | 'transfer';
+type Take = 'copy' | 'own' | 'transfer' | 'gather';
+
+/** The flat buffer of a batch given as an array (not used). */
+const EMPTY = new Uint8Array(0);
 
 /** No batch running: nothing hashed ahead. */
 const NO_AHEAD: number[] = [];
@@ -730,8 +765,9 @@ const NO_AHEAD: number[] = [];
 /** Leaves stored (and their groups hashed) per slice by {@link LeanIMT.insertMany} (1 MiB). */
 const STORE_SLICE_NODES = 32_768;
 
-/** Views of nodes `index .. index+count-1` of `level`, one per chunk they touch. */
+/** Views of nodes `index .. index+count-1` of `level`, one per chunk they touch (handed out of the tree). */
 function storedViews(level: Level, index: number, count: number): Uint8Array[] {
+  level.exposeChunks();
   const views: Uint8Array[] = [];
   const cn = level.chunkNodes;
   while (count > 0) {

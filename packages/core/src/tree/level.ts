@@ -18,7 +18,9 @@
  */
 import type { ChunkRun, RunResidency } from './view.js';
 import { runHoldingChunk } from './view.js';
-import { allocUnfilled } from '../bytes.js';
+import { allocUnfilled, copyLeaves } from '../bytes.js';
+import type { PooledChunks } from './chunk-pool.js';
+import { takeChunk, watchLevel } from './chunk-pool.js';
 
 const NODE = 32;
 /** Target nodes per chunk (rounded up to a multiple of n): 32 KiB, 256 groups per hasher call at n=4. */
@@ -67,11 +69,26 @@ export class Level {
    * words by the write paths) get no entry, so a restore does not fill a second array per chunk.
    */
   #wordsBase = 0;
+  /** Chunk c as 64-bit words (see {@link longsAt}), made on first use. */
+  readonly #longs: (BigInt64Array | undefined)[] = [];
   /** Nodes this level can hold without allocating. */
   capacity = 0;
 
+  /** What the chunk pool gets back when this level is collected (see chunk-pool.ts). */
+  readonly #pool: PooledChunks;
+
   constructor(n: number) {
     this.chunkNodes = chunkNodesFor(n);
+    this.#pool = { chunks: this.chunks, bytes: this.chunkNodes * NODE, poolable: true };
+    watchLevel(this, this.#pool);
+  }
+
+  /**
+   * Marks this level's chunks as handed out of the tree (a caller may keep them: a checkpoint store
+   * writing settled chunks, a WAL writing slices): their memory is then never reused for another tree.
+   */
+  exposeChunks(): void {
+    this.#pool.poolable = false;
   }
 
   /**
@@ -81,6 +98,7 @@ export class Level {
    */
   adopt(views: readonly Uint8Array[]): void {
     if (this.chunks.length !== 0) throw new Error('adopt needs an empty level');
+    this.#pool.poolable = false;
     const bytes = this.chunkNodes * NODE;
     for (const view of views) {
       if (view.length !== bytes || view.byteOffset % 4 !== 0) throw new RangeError(`an adopted chunk must be ${bytes} bytes, 4-byte aligned`);
@@ -97,6 +115,7 @@ export class Level {
    */
   adoptRuns(runs: readonly ChunkRun[], count: number, residency?: RunResidency): void {
     if (this.chunks.length !== 0) throw new Error('adopt needs an empty level');
+    this.#pool.poolable = false;
     const bytes = this.chunkNodes * NODE;
     let next = 0;
     const kept: ChunkRun[] = [];
@@ -125,6 +144,7 @@ export class Level {
    * bytes (e.g. a checkpoint of this tree) and tile chunks from 0, at least `count` of them.
    */
   replaceByRuns(runs: readonly ChunkRun[], count: number, residency?: RunResidency): void {
+    this.#pool.poolable = false;
     const bytes = this.chunkNodes * NODE;
     let covered = 0;
     let valid = 0;
@@ -183,6 +203,7 @@ export class Level {
    * the same bytes from the new place.
    */
   swap(c: number, view: Uint8Array): void {
+    this.#pool.poolable = false;
     const bytes = this.chunkNodes * NODE;
     if (view.length !== bytes || view.byteOffset % 4 !== 0) throw new RangeError(`a swapped-in chunk must be ${bytes} bytes, 4-byte aligned`);
     if (this.chunkAt(c)?.length !== bytes) throw new RangeError(`chunk ${c} is not a full chunk`);
@@ -221,10 +242,34 @@ export class Level {
       cap = Math.min(cap, cn);
       const first = chunks.length * cn;
       const filled = cap === cn && first >= filledFrom && first + cn <= nodes;
-      chunks.push(filled ? allocUnfilled(cn * NODE) : new Uint8Array(cap * NODE));
+      chunks.push(cap === cn ? this.#newChunk(filled) : new Uint8Array(cap * NODE));
       this.#words.push(undefined);
       this.capacity = (chunks.length - 1) * cn + cap;
     }
+  }
+
+  /** A full chunk: released memory of a collected tree if there is some (see chunk-pool.ts), else fresh; zeros unless `filled`. */
+  #newChunk(filled: boolean): Uint8Array {
+    const bytes = this.chunkNodes * NODE;
+    const reused = takeChunk(bytes);
+    if (reused !== undefined) return filled ? reused : reused.fill(0);
+    return filled ? allocUnfilled(bytes) : new Uint8Array(bytes);
+  }
+
+  /**
+   * Chunk `c` as 64-bit words (4 per node), for bulk node copies (proof generation); `undefined` for
+   * a chunk that is not 8-byte aligned (an adopted view may be 4-byte aligned only), absent, or
+   * detached (a closed store's mapping).
+   */
+  longsAt(c: number): BigInt64Array | undefined {
+    let longs = this.#longs[c];
+    if (longs === undefined) {
+      const chunk = this.chunkAt(c);
+      if (chunk === undefined || chunk.length === 0 || chunk.byteOffset % 8 !== 0) return undefined;
+      longs = new BigInt64Array(chunk.buffer, chunk.byteOffset, chunk.length >> 3);
+      this.#longs[c] = longs;
+    }
+    return longs;
   }
 
   /** Chunk `c` as 32-bit words. */
@@ -241,6 +286,7 @@ export class Level {
 
   #forgetWords(c: number): void {
     if (c >= this.#wordsBase) this.#words[c - this.#wordsBase] = undefined;
+    this.#longs[c] = undefined;
   }
 
   /** The chunk holding node `index`. */
@@ -286,6 +332,23 @@ export class Level {
       }
       index += take;
       srcOffset += take * NODE;
+      count -= take;
+    }
+  }
+
+  /**
+   * Copies `leaves[from .. from + count)` (an array of 32-byte arrays, each checked: `INVALID_NODE`)
+   * to nodes `index..` (room must be reserved).
+   */
+  gather(index: number, leaves: readonly Uint8Array[], from: number, count: number): void {
+    const cn = this.chunkNodes;
+    while (count > 0) {
+      const ci = Math.floor(index / cn);
+      const within = index - ci * cn;
+      const take = Math.min(count, cn - within);
+      copyLeaves(leaves, from, take, this.chunks[ci]!, within * NODE);
+      index += take;
+      from += take;
       count -= take;
     }
   }

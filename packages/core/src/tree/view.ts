@@ -25,6 +25,17 @@ export interface TreeView {
 }
 
 /**
+ * @internal Fast copies for proof generation, offered by {@link TreeSnapshot}: writes the root, the
+ * leaf `index` and the siblings of its path (level k: the group members around the path node,
+ * `positions[k]` being its place and `counts[k]` the others, as `inclusionPath` gives them) into
+ * `dst` from byte `at` (a multiple of 8; `dstLongs` = `dst` as 64-bit words): root, leaf, then the
+ * siblings level by level. The caller has checked the index.
+ */
+export interface NodeWordSource {
+  copyProofNodes(index: number, positions: Uint8Array, counts: Uint8Array, levels: number, dst: Uint8Array, dstLongs: BigInt64Array, at: number): void;
+}
+
+/**
  * Optional zero-copy access to a stored tree's levels (e.g. memory-mapped checkpoint segments), used by
  * {@link LeanIMT.restore}: the chunks are adopted as they are instead of being copied node by node.
  */

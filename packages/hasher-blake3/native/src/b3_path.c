@@ -42,26 +42,34 @@ static inline void store_cv(uint8_t out[32], const uint32_t cv[8]) {
   }
 }
 
-/* BLAKE3 of msg (len = (d + 1) * 32 <= 1024 bytes) into out, reusing level k's cached prefix. */
-static void parent_cached(b3_path *p, size_t k, const uint8_t *msg, size_t len, uint8_t out[32]) {
+/*
+ * The chaining value after the blocks of msg (len = (d + 1) * 32 <= 1024 bytes) before its last one,
+ * which hold siblings only: level k's cached value when the cache holds those bytes, else computed
+ * (and cached).
+ */
+static void prefix_cv(b3_path *p, size_t k, const uint8_t *msg, size_t len, uint32_t cv[8]) {
   const size_t prefix = (len - 1) / B3_BLOCK_LEN; /* blocks before the last one */
-  uint32_t cv[8];
   size_t start = 0;
   const size_t cached = p->cache_blocks[k];
   uint8_t *bytes = p->cache_bytes + k * p->prefix_max;
   if (cached > 0 && cached <= prefix && memcmp(bytes, msg, cached * B3_BLOCK_LEN) == 0) {
-    memcpy(cv, p->cache_cv + 8 * k, sizeof cv);
+    memcpy(cv, p->cache_cv + 8 * k, 8 * sizeof *cv);
     start = cached;
   } else {
-    memcpy(cv, b3_iv, sizeof cv);
+    memcpy(cv, b3_iv, 8 * sizeof *cv);
   }
   for (size_t b = start; b < prefix; b++)
     p->compress(cv, msg + b * B3_BLOCK_LEN, B3_BLOCK_LEN, 0, b == 0 ? B3_CHUNK_START : 0);
   if (prefix > start) {
     memcpy(bytes + start * B3_BLOCK_LEN, msg + start * B3_BLOCK_LEN, (prefix - start) * B3_BLOCK_LEN);
-    memcpy(p->cache_cv + 8 * k, cv, sizeof cv);
+    memcpy(p->cache_cv + 8 * k, cv, 8 * sizeof *cv);
     p->cache_blocks[k] = prefix;
   }
+}
+
+/* BLAKE3 of msg (as for prefix_cv) into out, from the chaining value of its prefix: the last block. */
+static void finish(b3_path *p, uint32_t cv[8], const uint8_t *msg, size_t len, uint8_t out[32]) {
+  const size_t prefix = (len - 1) / B3_BLOCK_LEN;
   const size_t last_len = len - prefix * B3_BLOCK_LEN;
   const uint8_t *last = msg + prefix * B3_BLOCK_LEN;
   const uint32_t start_flag = prefix == 0 ? B3_CHUNK_START : 0;
@@ -75,8 +83,21 @@ static void parent_cached(b3_path *p, size_t k, const uint8_t *msg, size_t len, 
   store_cv(out, cv);
 }
 
+/*
+ * The levels' prefixes (sibling-only blocks) do not depend on the node rising from below, so they are
+ * brought up to date first, all levels in one loop whose iterations are independent (the CPU overlaps
+ * them); the chain from the leaf up then compresses only each level's last block.
+ */
 void b3_path_run(b3_path *p, uint8_t *groups, const int32_t *digits, size_t levels) {
   const size_t stride = p->width * B3_OUT_LEN;
+  uint32_t cvs[B3_PATH_MAX_LEVELS][8];
+  const int cached_path = p->prefix_max > 0;
+  if (cached_path) {
+    for (size_t k = 0; k < levels; k++) {
+      const size_t len = ((size_t)digits[k] + 1) * B3_OUT_LEN;
+      if (digits[k] != 0 && len <= B3_CHUNK_LEN) prefix_cv(p, k, groups + k * stride, len, cvs[k]);
+    }
+  }
   const uint8_t *node = groups + (size_t)digits[0] * B3_OUT_LEN;
   for (size_t k = 0; k < levels; k++) {
     const size_t d = (size_t)digits[k];
@@ -85,8 +106,8 @@ void b3_path_run(b3_path *p, uint8_t *groups, const int32_t *digits, size_t leve
     const size_t len = (d + 1) * B3_OUT_LEN;
     if (d == 0) {
       memcpy(up, node, B3_OUT_LEN);
-    } else if (len <= B3_CHUNK_LEN && p->prefix_max > 0) {
-      parent_cached(p, k, group, len, up);
+    } else if (len <= B3_CHUNK_LEN && cached_path) {
+      finish(p, cvs[k], group, len, up);
     } else {
       b3_hash_one(p->level, group, len, up);
     }

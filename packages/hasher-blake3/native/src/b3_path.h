@@ -7,6 +7,9 @@
 
 #include "b3.h"
 
+/* Most levels a bound path kernel takes (its maxLevels; the binding checks it). */
+#define B3_PATH_MAX_LEVELS 64
+
 /*
  * One tree's path state. groups holds (max_levels + 1) groups of width nodes: level k's group at
  * groups + k * width * 32, the nodes before the path's node of that level first (they are final).

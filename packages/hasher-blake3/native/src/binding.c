@@ -18,6 +18,7 @@
 
 #include "b3.h"
 #include "b3_path.h"
+#include "b3_climb.h"
 
 static const b3_level level_ids[B3_LEVELS] = {B3_SCALAR, B3_SSE41, B3_AVX2, B3_AVX512};
 static b3_level best_level;
@@ -284,6 +285,168 @@ static napi_value bind_path(napi_env env, napi_callback_info info) {
   return fn;
 }
 
+/* Most levels of one climbed path: the stride of the bound per-path arrays (core's CLIMB_STRIDE). */
+#define CLIMB_STRIDE 64
+/* Distinct ArrayBuffers a climb kernel can be bound to (one per bound array at most). */
+#define CLIMB_BUFFERS 5
+
+/* A bound climb kernel: the caller's scratch arrays, kept alive by references. */
+typedef struct {
+  b3_level level;
+  const double *offsets;
+  const uint8_t *levels;
+  const uint8_t *positions;
+  const uint8_t *counts;
+  uint8_t *out;
+  size_t capacity;
+  napi_ref buffers[CLIMB_BUFFERS];
+  size_t nbuffers;
+} climb_binding;
+
+static void climb_binding_free(napi_env env, void *data, void *hint) {
+  (void)hint;
+  climb_binding *b = data;
+  for (size_t i = 0; i < b->nbuffers; i++) napi_delete_reference(env, b->buffers[i]);
+  free(b);
+}
+
+/* climb(input, count): the roots of paths 0 .. count-1 (see Hasher.bindClimb). Every path is checked first. */
+static napi_value climb_run(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, &data) != napi_ok) return NULL;
+  if (argc < 2) {
+    napi_throw_type_error(env, "ERR_MISSING_ARGS", "the climb kernel takes (input, count)");
+    return NULL;
+  }
+  climb_binding *b = data;
+  uint8_t *input;
+  size_t input_len, count;
+  if (!get_bytes(env, argv[0], "input", &input, &input_len) || !get_index(env, argv[1], "count", &count)) return NULL;
+  if (count > b->capacity) {
+    range_error(env, "count exceeds the bound paths");
+    return NULL;
+  }
+  for (size_t i = 0; i < b->nbuffers; i++) {
+    if (!still_attached(env, b->buffers[i])) {
+      napi_throw_error(env, "ERR_INVALID_STATE", "a buffer bound to the climb kernel was detached");
+      return NULL;
+    }
+  }
+  b3_climb_path paths[64];
+  for (size_t first = 0; first < count; first += 64) {
+    const size_t m = count - first < 64 ? count - first : 64;
+    for (size_t j = 0; j < m; j++) {
+      const size_t i = first + j;
+      const double at = b->offsets[i];
+      const size_t levels = b->levels[i];
+      if (!(at >= 0 && at <= 9007199254740991.0) || at != floor(at) || levels > CLIMB_STRIDE) {
+        range_error(env, "a path's offset or level count is out of range");
+        return NULL;
+      }
+      const uint8_t *positions = b->positions + i * CLIMB_STRIDE;
+      const uint8_t *counts = b->counts + i * CLIMB_STRIDE;
+      size_t siblings = 0;
+      for (size_t k = 0; k < levels; k++) {
+        if (positions[k] > counts[k]) {
+          range_error(env, "a path's position is past its sibling count");
+          return NULL;
+        }
+        siblings += counts[k];
+      }
+      if (!fits(input_len, (size_t)at, B3_OUT_LEN, siblings + 1)) {
+        range_error(env, "a path does not fit in the input");
+        return NULL;
+      }
+      paths[j].node = input + (size_t)at;
+      paths[j].positions = positions;
+      paths[j].counts = counts;
+      paths[j].levels = levels;
+    }
+    b3_climb_many(b->level, paths, m, b->out + first * B3_OUT_LEN);
+  }
+  return NULL;
+}
+
+/* Reads the typed array `key` of obj: its data, its length in elements, its ArrayBuffer. */
+static bool get_field(napi_env env, napi_value obj, const char *key, napi_typedarray_type want, void **ptr, size_t *len,
+                      napi_value *buffer) {
+  napi_value value;
+  napi_typedarray_type type;
+  char msg[96];
+  if (napi_get_named_property(env, obj, key, &value) != napi_ok ||
+      napi_get_typedarray_info(env, value, &type, len, ptr, buffer, NULL) != napi_ok || type != want) {
+    snprintf(msg, sizeof msg, "paths.%s must be a %s", key, want == napi_float64_array ? "Float64Array" : "Uint8Array");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return false;
+  }
+  if (*ptr == NULL) *ptr = &empty_byte;
+  return true;
+}
+
+/* bindClimb(paths): a climb kernel bound to paths' arrays (see Hasher.bindClimb). */
+static napi_value bind_climb(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value obj;
+  void *data;
+  if (napi_get_cb_info(env, info, &argc, &obj, NULL, &data) != napi_ok) return NULL;
+  napi_valuetype t = napi_undefined;
+  if (argc < 1 || napi_typeof(env, obj, &t) != napi_ok || t != napi_object) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "bindClimb takes the paths object");
+    return NULL;
+  }
+  void *offsets, *levels, *positions, *counts, *out;
+  size_t offsets_len, levels_len, positions_len, counts_len, out_len;
+  napi_value buffers[CLIMB_BUFFERS];
+  if (!get_field(env, obj, "offsets", napi_float64_array, &offsets, &offsets_len, &buffers[0]) ||
+      !get_field(env, obj, "levels", napi_uint8_array, &levels, &levels_len, &buffers[1]) ||
+      !get_field(env, obj, "positions", napi_uint8_array, &positions, &positions_len, &buffers[2]) ||
+      !get_field(env, obj, "counts", napi_uint8_array, &counts, &counts_len, &buffers[3]) ||
+      !get_field(env, obj, "out", napi_uint8_array, &out, &out_len, &buffers[4]))
+    return NULL;
+  const size_t capacity = levels_len;
+  if (offsets_len < capacity || positions_len / CLIMB_STRIDE < capacity || counts_len / CLIMB_STRIDE < capacity ||
+      out_len / B3_OUT_LEN < capacity) {
+    range_error(env, "paths' arrays are too short for paths.levels.length paths");
+    return NULL;
+  }
+  climb_binding *b = calloc(1, sizeof *b);
+  if (b == NULL) {
+    napi_throw_error(env, "ERR_MEMORY", "out of memory");
+    return NULL;
+  }
+  b->level = *(const b3_level *)data;
+  b->offsets = offsets;
+  b->levels = levels;
+  b->positions = positions;
+  b->counts = counts;
+  b->out = out;
+  b->capacity = capacity;
+  /* One reference per distinct ArrayBuffer: they keep the memory alive and tell when it was detached. */
+  for (size_t i = 0; i < CLIMB_BUFFERS; i++) {
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++) {
+      if (napi_strict_equals(env, buffers[i], buffers[j], &seen) != napi_ok) seen = false;
+    }
+    if (seen) continue;
+    if (napi_create_reference(env, buffers[i], 1, &b->buffers[b->nbuffers]) != napi_ok) {
+      climb_binding_free(env, b, NULL);
+      napi_throw_error(env, "ERR_NAPI", "internal N-API call failed");
+      return NULL;
+    }
+    b->nbuffers++;
+  }
+  napi_value fn;
+  if (napi_create_function(env, "climbKernel", NAPI_AUTO_LENGTH, climb_run, b, &fn) != napi_ok ||
+      napi_add_finalizer(env, fn, b, climb_binding_free, NULL, NULL) != napi_ok) {
+    climb_binding_free(env, b, NULL);
+    napi_throw_error(env, "ERR_NAPI", "internal N-API call failed");
+    return NULL;
+  }
+  return fn;
+}
+
 static bool set_string(napi_env env, napi_value obj, const char *key, const char *value) {
   napi_value s;
   CHECK_NAPI(env, napi_create_string_utf8(env, value, NAPI_AUTO_LENGTH, &s));
@@ -324,7 +487,7 @@ static napi_value create_kernel(napi_env env, napi_callback_info info) {
   if (napi_create_object(env, &obj) != napi_ok || !set_string(env, obj, "backend", "native") ||
       !set_string(env, obj, "simd", b3_level_name((b3_level)found)) ||
       !set_function(env, obj, "hashMany", hash_many, data) || !set_function(env, obj, "hashPath", hash_path, data) ||
-      !set_function(env, obj, "bindPath", bind_path, data))
+      !set_function(env, obj, "bindPath", bind_path, data) || !set_function(env, obj, "bindClimb", bind_climb, data))
     return NULL;
   return obj;
 }

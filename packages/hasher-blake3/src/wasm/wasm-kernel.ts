@@ -4,6 +4,7 @@
  * of input, and copies the digests out.
  * @module
  */
+import type { BoundClimbKernel, ClimbPaths } from '@rotortree/core';
 import type { Blake3Kernel } from '../kernel.js';
 import { readBlake3Wasm } from './wasm-file.js';
 
@@ -27,7 +28,11 @@ interface Blake3WasmExports {
   dataStart(): number;
   hashMany(inPtr: number, msgLen: number, count: number, outPtr: number): void;
   hashPath(nodePtr: number, siblingsPtr: number, countsPtr: number, levels: number, outPtr: number): void;
+  climbPaths(inPtr: number, offsetsPtr: number, levelsPtr: number, positionsPtr: number, countsPtr: number, count: number, outPtr: number): void;
 }
+
+/** Most levels of one climbed path: the stride of the per-path arrays (core's `CLIMB_STRIDE`). */
+const CLIMB_STRIDE = 64;
 
 /** Input bytes (plus digests) handed to one WASM call at most; bigger batches are split. */
 const MAX_CALL_BYTES = 1 << 20;
@@ -159,6 +164,54 @@ export function createWasmKernel(): Blake3Kernel {
       copyIn(siblings, 0, siblingBytes, siblingsPtr);
       wasm.hashPath(nodePtr, siblingsPtr, countsPtr, levels, outPtr);
       copyOut(outPtr, 32 * levels, out, 0);
+    },
+
+    bindClimb(paths: ClimbPaths): BoundClimbKernel {
+      const { offsets, levels, positions, counts, out } = paths;
+      const capacity = levels.length;
+      if (offsets.length < capacity || positions.length < capacity * CLIMB_STRIDE || counts.length < capacity * CLIMB_STRIDE || out.length < capacity * 32) {
+        throw new RangeError("paths' arrays are too short for paths.levels.length paths");
+      }
+      const nodeBytes = new Float64Array(capacity);
+      return (input, count) => {
+        checkCount(count, 'count');
+        if (count > capacity) throw new RangeError('count exceeds the bound paths');
+        // Check every path first, then climb them in calls of at most MAX_CALL_BYTES of packed paths.
+        for (let i = 0; i < count; i++) {
+          const levelCount = levels[i]!;
+          if (levelCount > CLIMB_STRIDE) throw new RangeError(`path ${i}: more than ${CLIMB_STRIDE} levels`);
+          let siblings = 0;
+          for (let k = 0; k < levelCount; k++) {
+            if (positions[i * CLIMB_STRIDE + k]! > counts[i * CLIMB_STRIDE + k]!) throw new RangeError(`path ${i}: a position is past its sibling count`);
+            siblings += counts[i * CLIMB_STRIDE + k]!;
+          }
+          nodeBytes[i] = (siblings + 1) * 32;
+          checkSpan(input, offsets[i]!, nodeBytes[i]!, `climb path ${i}`);
+        }
+        for (let first = 0; first < count; ) {
+          let end = first;
+          let packed = 0;
+          while (end < count && (end === first || packed + nodeBytes[end]! <= MAX_CALL_BYTES)) packed += nodeBytes[end++]!;
+          const m = end - first;
+          const offsetsPtr = base + align16(packed);
+          const levelsPtr = offsetsPtr + align16(4 * m);
+          const positionsPtr = levelsPtr + align16(m);
+          const countsPtr = positionsPtr + m * CLIMB_STRIDE;
+          const outPtr = countsPtr + m * CLIMB_STRIDE;
+          reserve(outPtr - base + 32 * m);
+          for (let i = first, at = 0; i < end; i++) {
+            copyIn(input, offsets[i]!, nodeBytes[i]!, base + at);
+            memView.setUint32(offsetsPtr + 4 * (i - first), at, true);
+            at += nodeBytes[i]!;
+          }
+          copyIn(levels, first, m, levelsPtr);
+          copyIn(positions, first * CLIMB_STRIDE, m * CLIMB_STRIDE, positionsPtr);
+          copyIn(counts, first * CLIMB_STRIDE, m * CLIMB_STRIDE, countsPtr);
+          wasm.climbPaths(base, offsetsPtr, levelsPtr, positionsPtr, countsPtr, m, outPtr);
+          copyOut(outPtr, 32 * m, out, 32 * first);
+          first = end;
+        }
+      };
     },
   };
 }

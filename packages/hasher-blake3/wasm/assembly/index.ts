@@ -207,3 +207,31 @@ export function hashPath(nodePtr: usize, siblingsPtr: usize, countsPtr: usize, l
     cur = o;
   }
 }
+
+/**
+ * Hasher.bindClimb's climb, for `count` paths: path i's node is at inPtr + offsets[i] (u32), directly
+ * followed by its siblings; its level count is levels[i] (u8), and per level k its position and
+ * sibling count are at positionsPtr / countsPtr + 64 * i + k (u8). Root i goes to outPtr + 32 * i.
+ * The JS loader has checked every path against the input.
+ */
+export function climbPaths(inPtr: usize, offsetsPtr: usize, levelsPtr: usize, positionsPtr: usize, countsPtr: usize, count: u32, outPtr: usize): void {
+  for (let i: u32 = 0; i < count; i++) {
+    const node = inPtr + <usize>load<u32>(offsetsPtr + 4 * <usize>i);
+    const levels: u32 = load<u8>(levelsPtr + <usize>i);
+    const positions = positionsPtr + 64 * <usize>i;
+    const counts = countsPtr + 64 * <usize>i;
+    const cur = outPtr + 32 * <usize>i;
+    memory.copy(cur, node, 32);
+    let sib = node + 32;
+    for (let k: u32 = 0; k < levels; k++) {
+      const c: u32 = load<u8>(counts + k);
+      if (c == 0) continue;
+      const p: u32 = load<u8>(positions + k);
+      memory.copy(PATH_MSG, sib, p * 32);
+      memory.copy(PATH_MSG + p * 32, cur, 32);
+      memory.copy(PATH_MSG + (p + 1) * 32, sib + p * 32, (c - p) * 32);
+      hashOne(PATH_MSG, (c + 1) * 32, cur);
+      sib += c * 32;
+    }
+  }
+}

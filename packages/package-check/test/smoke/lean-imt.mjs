@@ -11,7 +11,7 @@ tree.insertMany(leaves(count));
 const snapshot = tree.snapshot();
 const proof = snapshot.generateProof(count - 1);
 const trusted = { root: snapshot.root, size: snapshot.size, n: snapshot.n };
-const forged = { ...proof, leaf: new Uint8Array(32) };
+const forged = { ...proof.toObject(), leaf: new Uint8Array(32) };
 report({
   size: tree.size,
   root: toHex(tree.root),

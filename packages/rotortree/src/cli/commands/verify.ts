@@ -1,9 +1,9 @@
 /**
  * `rotortree verify <proof-file>`: check an inclusion proof against the tree in `--dir`, or against
- * a trusted `--root` and `--size`. Exit 0 when valid, 1 when not.
+ * a trusted `--root`, `--size` and `--n` (all three: a size or n left to the proof lets an inner node
+ * pass as a leaf). Exit 0 when valid, 1 when not.
  * @module
  */
-import { readFileSync } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
   RotorTreeError,
@@ -20,12 +20,29 @@ import { blake3 } from '@rotortree/hasher-blake3';
 import type { Command } from '../command.js';
 import { intOption, parseInteger, parseNode, usage } from '../command.js';
 import { EXIT } from '../exit-codes.js';
+import { inputSource } from '../input.js';
 import { withFollower } from '../tree.js';
 
-async function readAll(stream: Readable): Promise<Uint8Array> {
+/**
+ * Largest proof input taken, in bytes: the largest proof there is (n = 256, 53 levels) is ~0.9 MB as
+ * JSON and ~0.43 MB binary, so anything larger is refused before more of it is read.
+ */
+export const MAX_PROOF_INPUT = 2 * 1024 * 1024;
+
+/** The bytes of the proof file at `path` (`-`: stdin), at most {@link MAX_PROOF_INPUT}. Throws `INVALID_PROOF`. */
+async function readProofInput(path: string, stdin: Readable): Promise<Uint8Array> {
+  const source = inputSource(path, stdin);
+  const tooLarge = (): RotorTreeError =>
+    new RotorTreeError('INVALID_PROOF', `${source.name} holds more than ${MAX_PROOF_INPUT} bytes: no proof is that large`, source.name === 'stdin' ? {} : { file: source.name });
+  if (source.bytes !== undefined && source.bytes > MAX_PROOF_INPUT) throw tooLarge();
   const parts: Uint8Array[] = [];
-  for await (const chunk of stream) parts.push(chunk as Uint8Array);
-  return Buffer.concat(parts);
+  let total = 0;
+  for await (const chunk of source.stream) {
+    total += chunk.length;
+    if (total > MAX_PROOF_INPUT) throw tooLarge();
+    parts.push(chunk);
+  }
+  return Buffer.concat(parts, total);
 }
 
 /** A proof in JSON (first non-blank byte `{`) or the binary encoding. Throws `INVALID_PROOF`. */
@@ -48,14 +65,14 @@ export function decodeProof(bytes: Uint8Array): InclusionProof {
 interface Trusted {
   readonly root: Uint8Array;
   readonly size: number;
-  readonly n: number | undefined;
+  readonly n: number;
 }
 
 /** `undefined` when valid, else why not. */
 function check(hasher: Hasher, proof: InclusionProof, trusted: Trusted): string | undefined {
-  if (trusted.n !== undefined && proof.n !== trusted.n) return `the proof is for n=${proof.n}, the tree has n=${trusted.n}`;
+  if (proof.n !== trusted.n) return `the proof is for n=${proof.n}, the tree has n=${trusted.n}`;
   if (proof.treeSize !== trusted.size) return `the proof is for a tree of ${proof.treeSize} leaves, not ${trusted.size}`;
-  if (!verifyProof(hasher, proof, { root: trusted.root, size: trusted.size, ...(trusted.n === undefined ? {} : { n: trusted.n }) })) {
+  if (!verifyProof(hasher, proof, trusted)) {
     return bytesEqual(proof.root, trusted.root) ? 'the path does not lead to the root' : 'the proof is for another root';
   }
   return undefined;
@@ -65,12 +82,12 @@ export const verifyCommand: Command = {
   name: 'verify',
   args: '<proof-file|->',
   positionals: [1, 1],
-  summary: 'verify a proof (JSON or binary) against the tree in --dir, or --root and --size; exit 1 if invalid',
+  summary: 'verify a proof (JSON or binary) against the tree in --dir, or --root, --size and --n; exit 1 if invalid',
   dir: 'optional',
   options: {
-    root: { type: 'string', arg: 'hex', help: 'trusted root (with --size, instead of --dir)' },
-    size: { type: 'string', arg: 'leaves', help: 'trusted tree size (with --root)' },
-    n: { type: 'string', arg: 'n', help: 'trusted branching factor (with --root; --dir binds its own)' },
+    root: { type: 'string', arg: 'hex', help: 'trusted root (with --size and --n, instead of --dir)' },
+    size: { type: 'string', arg: 'leaves', help: 'trusted tree size (with --root and --n)' },
+    n: { type: 'string', arg: 'n', help: 'trusted branching factor (with --root and --size; --dir binds its own)' },
     index: { type: 'string', arg: 'i', help: 'the leaf index the proof must be for' },
     leaf: { type: 'string', arg: 'hex', help: 'the leaf the proof must be for' },
   },
@@ -79,19 +96,14 @@ export const verifyCommand: Command = {
     const givenSize = ctx.values['size'] as string | undefined;
     const standalone = givenRoot !== undefined || givenSize !== undefined;
     if (standalone && ctx.dir !== '') throw usage('give either --dir or --root and --size, not both');
-    if (!standalone && ctx.dir === '') throw usage('verify needs --dir, or --root and --size');
-    if (standalone && (givenRoot === undefined || givenSize === undefined)) {
-      throw usage('--root and --size go together: a proof verified without a trusted size can pass off an inner node as a leaf');
+    if (!standalone && ctx.dir === '') throw usage('verify needs --dir, or --root, --size and --n');
+    if (standalone && (givenRoot === undefined || givenSize === undefined || ctx.values['n'] === undefined)) {
+      throw usage('--root, --size and --n go together: a proof verified without a trusted size and n can pass off an inner node as a leaf');
     }
     const wantIndex = intOption(ctx, 'index', 0, Number.MAX_SAFE_INTEGER);
     const wantLeaf = ctx.values['leaf'] === undefined ? undefined : parseNode(String(ctx.values['leaf']), '--leaf');
     const file = ctx.positionals[0]!;
-    let bytes: Uint8Array;
-    try {
-      bytes = file === '-' ? await readAll(ctx.out.io.stdin) : readFileSync(file);
-    } catch (err) {
-      throw usage(`cannot read ${file}: ${(err as { code?: string }).code ?? String(err)}`);
-    }
+    const bytes = await readProofInput(file, ctx.out.io.stdin);
     const proof = decodeProof(bytes);
 
     let reason: string | undefined;
@@ -100,7 +112,7 @@ export const verifyCommand: Command = {
     if (standalone) {
       trustedRoot = parseNode(givenRoot!, '--root');
       trustedSize = parseInteger(givenSize!, '--size', 1, Number.MAX_SAFE_INTEGER);
-      const n = intOption(ctx, 'n', 2, 256);
+      const n = intOption(ctx, 'n', 2, 256)!;
       reason = check(blake3(), proof, { root: trustedRoot, size: trustedSize, n });
     } else {
       if (ctx.values['n'] !== undefined) throw usage('--n goes with --root; the tree in --dir binds its own n');
