@@ -25,8 +25,8 @@ import { assertTreeParams } from '../tree/shape.js';
 import type { TieringOptions } from './options.js';
 import { ReplayBatcher, restoreCheckpoint } from './recovery.js';
 
-/** Checkpoints loaded in one read, each found already truncated past, before the log counts as not continuing them. */
-const GONE_ATTEMPTS = 3;
+/** Newer and newer checkpoints loaded in one read, each found already truncated past, before the read gives up. */
+const GONE_ATTEMPTS = 10;
 
 /** Options of {@link RotorFollower.open} (`RotorTree.follow`). */
 export interface FollowOptions<N extends number = number, D extends number = number> {
@@ -204,8 +204,9 @@ export class RotorFollower<N extends number = number, D extends number = number>
     try {
       let result = await this.#apply(this.#tree, this.#seq);
       // The writer truncated its log past this follower: a checkpoint holds what it needs. The writer
-      // may checkpoint and truncate again between reading the latest checkpoint and reading the log
-      // after it: then the log is gone past that one too, and a newer checkpoint is there.
+      // may checkpoint and truncate again while the follower loads one (a slow download): then the
+      // log is gone past that one too, and a newer checkpoint is there (or will be, where the
+      // checkpoint's pointer is read from a replica behind the log's).
       for (let attempt = 1; result.gone; attempt++) {
         const stored = await this.#store?.latest?.();
         if (stored === undefined || stored.seq < this.#seq) {
@@ -220,7 +221,10 @@ export class RotorFollower<N extends number = number, D extends number = number>
           this.#tree = tree;
           this.#checkpointSeq = stored.seq;
         } else if (attempt >= GONE_ATTEMPTS) {
-          throw new RotorTreeError('CORRUPTION', `${this.#wal.location} does not continue the checkpoint at seq ${stored.seq}`, { file: this.#wal.location, seq: stored.seq + 1 });
+          throw new RotorTreeError('CORRUPTION', `${this.#wal.location} does not continue the checkpoint at seq ${stored.seq} (${attempt} checkpoints loaded, the log gone past each)`, {
+            file: this.#wal.location,
+            seq: stored.seq + 1,
+          });
         }
       }
       this.#seq = result.lastSeq;
