@@ -19,6 +19,14 @@ status=0
 for dir in packages/*/; do
   [ -f "$dir/native/addons.json" ] || continue
   (cd "$dir" && node ../native/tool/cli.mjs prebuild) >/dev/null || status=1
+  # The loader prefers an addon compiled on this machine (native/build/Release) to the prebuilds:
+  # one compiled from older sources (a checkout that moved on) is compiled again, never left to
+  # shadow them.
+  local_build=$(find "$dir/native/build/Release" -maxdepth 1 -name '*.node' 2>/dev/null | head -n 1)
+  if [ -n "$local_build" ] && [ -n "$(find "$dir/native/src" "$dir/native/addons.json" -newer "$local_build" 2>/dev/null | head -n 1)" ]; then
+    echo "prebuild: $dir's local build is older than its sources: compiling it again"
+    (cd "$dir" && node ../native/tool/cli.mjs build) >/dev/null || status=1
+  fi
 done
 find packages/*/prebuilds -name '*.node' 2>/dev/null | sort
 exit $status

@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 60_000,
-    // One file at a time: the real-server files share one RGW, which one of them kills and restarts.
+    // One file at a time: the real-server files are heavy (the kill test starts an RGW of its own).
     fileParallelism: false,
   },
 });

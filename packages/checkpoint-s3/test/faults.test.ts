@@ -116,6 +116,26 @@ describe('faults (fake S3)', () => {
     await w.close();
   });
 
+  it('a whole-object GET gets the time of its body (learnt from its headers): a large segment at a slow but allowed rate loads', async () => {
+    // One 6.4 MiB segment at 4.5 MiB/s: 1.4 s, more than the 1 s a request without a body gets,
+    // less than 1 s plus its body at the floor rate of 4 MiB/s (2.6 s).
+    const options = target.options({ requestTimeoutMs: 1_000, retries: 1 });
+    const id = identity(4);
+    const w = s3CheckpointStore(options);
+    await w.open(id);
+    const tree = treeOf(4, 210_000);
+    await w.write(tree.snapshot(), 1);
+    await w.close();
+    fake().fault({ method: 'GET', key: /\/seg\/00\//, when: 'before', action: 'trickle', bytesPerSecond: 4.5 * 2 ** 20, times: 2 });
+    const r = s3CheckpointStore({ ...options, readOnly: true });
+    const t0 = Date.now();
+    const got = await r.open(id);
+    expect(Date.now() - t0).toBeGreaterThan(1_000); // the trickle did slow it down
+    expectSameTree(got!.view, tree);
+    await r.close();
+    fake().heal();
+  });
+
   it('a slow reply within the deadline is fine', async () => {
     const options = target.options({ requestTimeoutMs: 5_000, retries: 0 });
     const id = identity(4);

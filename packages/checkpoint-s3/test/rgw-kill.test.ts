@@ -1,41 +1,46 @@
 /**
- * kill -9 of the real radosgw in the middle of a checkpoint write, then a restart: the next
- * checkpoint succeeds and nothing published is lost. Needs the RGW of `scripts/services/ceph-rgw.sh`
- * (its env file names the script, the state directory and the run directory with the PID file);
- * skipped without it. Kills only the radosgw whose PID that checkout's run directory holds.
+ * kill -9 of the real radosgw in the middle of a checkpoint write (a 50 MiB write, killed by time,
+ * so mid-body), and of the OSD, then a restart: the next checkpoint succeeds and nothing published
+ * is lost. On a private RGW (its own directory and ports, started by `scripts/services/ceph-rgw.sh`
+ * through the conformance suite's `lookupPrivateService`): the shared RGW serves other packages'
+ * tests meanwhile, and must never be killed. Skipped when it cannot be started (failed under CI).
+ *
+ * `@rotortree/conformance/network` is loaded from its built `dist` by path: the conformance
+ * package's tests depend on this package (a dependency back would be a cycle turbo refuses), and
+ * `scripts/test.sh` builds every package before any test.
  */
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { s3CheckpointStore } from '../src/index.js';
 import type { S3Target } from './support/targets.js';
-import { haveRealS3, rgwTarget } from './support/targets.js';
+import { rgwTarget } from './support/targets.js';
 import { expectSameTree, growTo, identity, treeOf } from './support/trees.js';
 
-const runDir = process.env.ROTORTREE_CEPH_RUN_DIR;
-const script = process.env.ROTORTREE_CEPH_SCRIPT;
-const servicesDir = process.env.ROTORTREE_CEPH_SERVICES_DIR;
-const controllable = haveRealS3() && runDir !== undefined && script !== undefined && servicesDir !== undefined;
-
-/** SIGKILL of the daemon whose PID this checkout's run directory holds (`client.rgw` or `osd.0`). */
-async function kill(daemon: 'client.rgw' | 'osd.0'): Promise<void> {
-  const pid = Number(readFileSync(join(runDir!, `${daemon}.pid`), 'utf8').trim());
-  expect(Number.isSafeInteger(pid) && pid > 1).toBe(true);
-  process.kill(pid, 'SIGKILL');
+/** What this file uses of `@rotortree/conformance/network`. */
+interface PrivateRgw {
+  readonly info: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string };
+  readonly controller: { kill(process: string): Promise<void>; start(process?: string): Promise<void> };
+  close(): Promise<void>;
 }
+type Lookup = { available: true; info: () => Promise<PrivateRgw> } | { available: false; reason: string };
 
-async function start(daemon: 'rgw' | 'osd'): Promise<void> {
-  await promisify(execFile)('bash', [script!, 'start', daemon], { env: { ...process.env, ROTORTREE_SERVICES_DIR: servicesDir! }, timeout: 120_000 });
-}
+const NETWORK = fileURLToPath(new URL('../../conformance/dist/network/index.js', import.meta.url));
+const network = existsSync(NETWORK) ? ((await import(NETWORK)) as { lookupPrivateService(name: 's3'): Lookup; servicesRequired(): boolean }) : undefined;
+const starter: Lookup = network?.lookupPrivateService('s3') ?? { available: false, reason: `@rotortree/conformance is not built (${NETWORK})` };
+if (!starter.available && (process.env.CI === 'true' || network?.servicesRequired() === true)) throw new Error(`CI: a private RGW is needed: ${starter.reason}`);
 
-describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
+describe.skipIf(!starter.available)('radosgw and the OSD killed (a private RGW)', () => {
   let target: S3Target;
+  let rgw: PrivateRgw;
   beforeAll(async () => {
-    target = await rgwTarget();
-  });
-  afterAll(async () => target?.close());
+    rgw = await (starter as Extract<Lookup, { available: true }>).info();
+    target = await rgwTarget({ ...rgw.info });
+  }, 240_000);
+  afterAll(async () => {
+    await target?.close();
+    await rgw?.close();
+  }, 60_000);
 
   it('the next checkpoint succeeds and the published one is intact', async () => {
     const options = target.options({ segmentBytes: 4 << 20, retries: 0, requestTimeoutMs: 5_000 });
@@ -52,12 +57,12 @@ describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
       (err: unknown) => (err as { code?: string }).code,
     );
     await new Promise((resolve) => setTimeout(resolve, 150));
-    await kill('client.rgw');
+    await rgw.controller.kill('rgw');
     const outcome = await writing;
     expect(['IO', 'published']).toContain(outcome);
     console.info(`rgw killed mid-write: the write ${outcome === 'IO' ? 'failed (IO)' : 'had published'}`);
     await w.close().catch(() => undefined);
-    await start('rgw');
+    await rgw.controller.start('rgw');
 
     const next = s3CheckpointStore({ ...options, retries: 3 });
     const got = await next.open(id);
@@ -80,13 +85,13 @@ describe.skipIf(!controllable)('radosgw killed mid-write (real RGW)', () => {
     await w.open(id);
     await w.write(tree.snapshot(), 1);
     await w.close();
-    await kill('osd.0');
+    await rgw.controller.kill('osd');
     try {
       const t0 = Date.now();
       await expect(s3CheckpointStore({ ...options, readOnly: true }).open(id)).rejects.toMatchObject({ code: 'IO' });
       expect(Date.now() - t0).toBeLessThan(10_000);
     } finally {
-      await start('osd');
+      await rgw.controller.start('osd');
     }
     const next = s3CheckpointStore({ ...options, requestTimeoutMs: 30_000, retries: 5 });
     expectSameTree((await next.open(id))!.view, tree);

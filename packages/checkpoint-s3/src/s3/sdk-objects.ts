@@ -100,9 +100,11 @@ class SdkObjectStore implements ObjectStore {
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
-    return this.#send('reading', key, 0, async (abortSignal) => {
+    return this.#send('reading', key, 0, async (abortSignal, expectBody) => {
       try {
         const out = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }), { abortSignal });
+        // The size is known only now: the body gets its time (a 16 MiB segment needs 4 s at the floor rate).
+        expectBody(out.ContentLength ?? 0);
         const bytes = await out.Body!.transformToByteArray();
         return { bytes, etag: bareEtag(out.ETag) };
       } catch (err) {
@@ -179,15 +181,29 @@ class SdkObjectStore implements ObjectStore {
     });
   }
 
-  /** One request with a deadline, retried on transient failures; the last failure becomes `IO`. */
-  async #send<T>(what: string, key: string, bytes: number, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
-    const deadline = this.policy.timeoutMs + Math.ceil((bytes / MIN_BYTES_PER_SECOND) * 1000);
+  /**
+   * One request with a deadline, retried on transient failures; the last failure becomes `IO`. The
+   * deadline is the timeout plus the time of `bytes`; an attempt that learns the size of a reply
+   * only from its headers (a whole-object GET) calls `expectBody(size)`, which restarts the
+   * deadline from then with the time of that body.
+   */
+  async #send<T>(what: string, key: string, bytes: number, attempt: (signal: AbortSignal, expectBody: (size: number) => void) => Promise<T>): Promise<T> {
+    const deadlineFor = (size: number) => this.policy.timeoutMs + Math.ceil((size / MIN_BYTES_PER_SECOND) * 1000);
     for (let tries = 0; ; tries++) {
+      const controller = new AbortController();
+      const expire = () => controller.abort(new DOMException(`no reply within the deadline`, 'TimeoutError'));
+      let timer = setTimeout(expire, deadlineFor(bytes));
+      const expectBody = (size: number): void => {
+        clearTimeout(timer);
+        timer = setTimeout(expire, deadlineFor(size));
+      };
       try {
-        return await attempt(AbortSignal.timeout(deadline));
+        return await attempt(controller.signal, expectBody);
       } catch (err) {
         if (!transient(err) || tries >= this.policy.retries) throw requestError(err, `${this.location}/${key}`, what);
         await sleep(Math.min(MAX_BACKOFF_MS, BACKOFF_MS * 2 ** tries) * (0.5 + Math.random() / 2));
+      } finally {
+        clearTimeout(timer);
       }
     }
   }

@@ -11,7 +11,7 @@ import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { Socket } from 'node:net';
 
-export type FaultAction = 'reset' | 'drop' | 'error500' | 'delay';
+export type FaultAction = 'reset' | 'drop' | 'error500' | 'delay' | 'trickle';
 
 export interface FaultRule {
   /** Which requests: method (PUT, GET, DELETE, LIST) and a key test; all when omitted. */
@@ -23,6 +23,8 @@ export interface FaultRule {
   readonly when: 'before' | 'after';
   readonly action: FaultAction;
   readonly delayMs?: number;
+  /** `trickle`: the reply's headers at once, its body at this rate (bytes per second). */
+  readonly bytesPerSecond?: number;
   /** How many matching requests it hits (default 1); `sticky` hits every request from then on. */
   readonly times?: number;
   readonly sticky?: boolean;
@@ -139,11 +141,13 @@ export class FakeS3 {
     this.log.push(entry);
     const rule = this.#match(method, key);
     if (rule?.action === 'delay') await sleep(rule.delayMs ?? 100);
-    if (rule !== undefined && rule.when === 'before' && rule.action !== 'delay') return this.#fail(rule, res, entry);
+    const replaces = rule !== undefined && rule.action !== 'delay' && rule.action !== 'trickle';
+    if (replaces && rule.when === 'before') return this.#fail(rule, res, entry);
     const reply = this.#apply(method, bucketName, key, url, req, body);
-    if (rule !== undefined && rule.when === 'after' && rule.action !== 'delay') return this.#fail(rule, res, entry);
+    if (replaces && rule.when === 'after') return this.#fail(rule, res, entry);
     entry.status = reply.status;
     res.writeHead(reply.status, reply.headers);
+    if (rule?.action === 'trickle' && reply.body !== undefined) return trickle(res, reply.body, rule.bytesPerSecond ?? 1 << 20);
     res.end(reply.body);
   }
 
@@ -266,4 +270,17 @@ function readBody(req: IncomingMessage): Promise<Uint8Array> {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Writes `body` in 64 KiB pieces at `bytesPerSecond` (a slow link), paced by the clock (late timers do not slow it further). */
+async function trickle(res: ServerResponse, body: string | Uint8Array, bytesPerSecond: number): Promise<void> {
+  const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+  const piece = 64 * 1024;
+  const started = Date.now();
+  for (let at = 0; at < bytes.length && !res.destroyed; at += piece) {
+    res.write(bytes.subarray(at, at + piece));
+    const due = started + ((at + piece) / bytesPerSecond) * 1000;
+    await sleep(Math.max(0, due - Date.now()));
+  }
+  res.end();
 }

@@ -60,8 +60,8 @@ export async function fakeTarget(): Promise<S3Target> {
   };
 }
 
-export async function rgwTarget(): Promise<S3Target> {
-  const env = realS3Env()!;
+/** A target on a real server: the configured one, or `env` (e.g. a private RGW). */
+export async function rgwTarget(env = realS3Env()!): Promise<S3Target> {
   const creds = { accessKeyId: env.accessKeyId, secretAccessKey: env.secretAccessKey };
   const client = new S3Client({ endpoint: env.endpoint, region: env.region, credentials: creds, forcePathStyle: true, requestChecksumCalculation: 'WHEN_REQUIRED' });
   const bucket = `rotortree-s3-tests-${process.pid}-${Date.now().toString(36)}`;
@@ -99,6 +99,6 @@ export function targetMakers(): Array<{ readonly name: string; readonly make: ()
   const real = haveRealS3();
   return [
     { name: 'fake', make: fakeTarget, skip: false },
-    { name: 'rgw', make: rgwTarget, skip: !real },
+    { name: 'rgw', make: () => rgwTarget(), skip: !real },
   ];
 }
