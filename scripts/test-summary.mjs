@@ -8,12 +8,14 @@ const root = new URL('..', import.meta.url).pathname;
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-for (const dir of readdirSync(join(root, 'packages'))) {
-  const pkgFile = join(root, 'packages', dir, 'package.json');
+// The workspace's packages: packages/* and examples (pnpm-workspace.yaml).
+const workspaceDirs = [...readdirSync(join(root, 'packages')).map((d) => join('packages', d)), 'examples'];
+for (const dir of workspaceDirs) {
+  const pkgFile = join(root, dir, 'package.json');
   if (!existsSync(pkgFile)) continue;
   const pkg = JSON.parse(readFileSync(pkgFile, 'utf8'));
   if (!pkg.scripts?.test) continue;
-  const reportFile = join(root, 'packages', dir, '.vitest-report.json');
+  const reportFile = join(root, dir, '.vitest-report.json');
   if (!existsSync(reportFile)) {
     console.log(`${pkg.name}: no test report (the package failed to build or its test run crashed)`);
     failed += 1;

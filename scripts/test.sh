@@ -12,7 +12,7 @@ test_services_start
 bash scripts/bootstrap.sh || { echo "0 passed, 1 failed"; exit 1; }
 # The prebuilt addons the tarballs ship (package-check installs and checks them).
 bash scripts/prebuild.sh || echo "prebuild: some prebuilds failed (package-check names them)"
-rm -f packages/*/.vitest-report.json
+rm -f packages/*/.vitest-report.json examples/.vitest-report.json
 # Built first so that the servers start meanwhile; a failed build shows again in the run below.
 bash scripts/pnpm.sh exec turbo run build --output-logs=errors-only >/dev/null 2>&1
 test_services_await

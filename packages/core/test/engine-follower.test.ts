@@ -13,6 +13,7 @@ import { memoryWalReader } from '../src/persistence/memory/memory-wal-reader.js'
 import { generateProof, verifyProof } from '../src/proof/index.js';
 import { leaf, testHasher } from './support/naive-tree.js';
 import { rejectionCode } from './support/outcomes.js';
+import type { CheckpointStore } from '../src/persistence/checkpoint-store.js';
 
 const manual = { kind: 'manual' } as const;
 const hex = (b: Uint8Array | undefined): string => (b === undefined ? '-' : Buffer.from(b).toString('hex'));
@@ -62,6 +63,42 @@ describe('RotorTree.follow', () => {
     await writer.flush();
     await follower.catchUp();
     expect(follower.size).toBe(41);
+    expect(hex(follower.root)).toBe(hex(writer.root));
+    await follower.close();
+    await writer.close();
+  });
+
+  it('loads the newer checkpoint when the writer checkpointed and truncated again while the follower loaded one', async () => {
+    const disk = new MemoryDisk();
+    const writer = await writerOn(disk);
+    writer.insert(leaf(0));
+    await writer.flush();
+    const store = memoryCheckpointStore({ disk, readOnly: true });
+    let raced = false;
+    // The writer checkpoints (and truncates) again right after the follower read which checkpoint is the latest.
+    const racing: CheckpointStore = {
+      supports: store.supports,
+      location: store.location,
+      open: (config) => store.open(config),
+      write: (view, seq) => store.write(view, seq),
+      close: () => store.close(),
+      latest: async () => {
+        const stored = await store.latest!();
+        if (!raced) {
+          raced = true;
+          for (let i = 20; i < 30; i++) writer.insert(leaf(i));
+          await writer.checkpoint();
+        }
+        return stored;
+      },
+    };
+    const follower = await RotorTree.follow({ hasher: testHasher, n: 4, maxDepth: 16, wal: memoryWalReader({ disk }), checkpoints: racing, pollMs: 0 });
+    for (let i = 1; i < 20; i++) writer.insert(leaf(i));
+    await writer.checkpoint();
+    await follower.catchUp();
+    expect(raced).toBe(true);
+    expect(follower.size).toBe(30);
+    expect(follower.checkpointSeq).toBe(30);
     expect(hex(follower.root)).toBe(hex(writer.root));
     await follower.close();
     await writer.close();

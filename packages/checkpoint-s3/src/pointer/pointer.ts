@@ -2,8 +2,8 @@
  * The commit point of the S3 store: which manifest is the tree's checkpoint. Publishing is one
  * fenced step by whoever keeps the pointer, never an overwrite a stale writer could make.
  * Implementations: the standalone bucket pointer (bucket-pointer.ts: an object in the bucket, replaced by
- * conditional writes), or a database row kept by the WAL (e.g. `@rotortree/wal-postgres`, whose tree
- * row carries the writer's epoch): any object with these methods.
+ * conditional writes), or a database row fenced by the WAL's own epoch (`postgresCheckpointPointer`
+ * of `@rotortree/wal-postgres`): any object with these methods.
  * @module
  */
 import type { TreeIdentity } from '@rotortree/core/backend';

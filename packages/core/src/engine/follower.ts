@@ -25,6 +25,9 @@ import { assertTreeParams } from '../tree/shape.js';
 import type { TieringOptions } from './options.js';
 import { ReplayBatcher, restoreCheckpoint } from './recovery.js';
 
+/** Newer and newer checkpoints loaded in one read, each found already truncated past, before the read gives up. */
+const GONE_ATTEMPTS = 10;
+
 /** Options of {@link RotorFollower.open} (`RotorTree.follow`). */
 export interface FollowOptions<N extends number = number, D extends number = number> {
   readonly hasher: Hasher;
@@ -200,8 +203,11 @@ export class RotorFollower<N extends number = number, D extends number = number>
   async #readOnce(): Promise<number> {
     try {
       let result = await this.#apply(this.#tree, this.#seq);
-      if (result.gone) {
-        // The writer truncated its log past this follower: a checkpoint holds what it needs.
+      // The writer truncated its log past this follower: a checkpoint holds what it needs. The writer
+      // may checkpoint and truncate again while the follower loads one (a slow download): then the
+      // log is gone past that one too, and a newer checkpoint is there (or will be, where the
+      // checkpoint's pointer is read from a replica behind the log's).
+      for (let attempt = 1; result.gone; attempt++) {
         const stored = await this.#store?.latest?.();
         if (stored === undefined || stored.seq < this.#seq) {
           throw new RotorTreeError('CORRUPTION', `${this.#wal.location} no longer holds seq ${this.#seq + 1}, and no checkpoint covers it`, {
@@ -211,9 +217,15 @@ export class RotorFollower<N extends number = number, D extends number = number>
         }
         const tree = RotorFollower.#treeFrom(this, stored, this.#pin);
         result = await this.#apply(tree, stored.seq);
-        if (result.gone) throw new RotorTreeError('CORRUPTION', `${this.#wal.location} does not continue the checkpoint at seq ${stored.seq}`, { file: this.#wal.location, seq: stored.seq + 1 });
-        this.#tree = tree;
-        this.#checkpointSeq = stored.seq;
+        if (!result.gone) {
+          this.#tree = tree;
+          this.#checkpointSeq = stored.seq;
+        } else if (attempt >= GONE_ATTEMPTS) {
+          throw new RotorTreeError('CORRUPTION', `${this.#wal.location} does not continue the checkpoint at seq ${stored.seq} (${attempt} checkpoints loaded, the log gone past each)`, {
+            file: this.#wal.location,
+            seq: stored.seq + 1,
+          });
+        }
       }
       this.#seq = result.lastSeq;
       this.#durableSeq = Math.max(this.#durableSeq, result.durableSeq);

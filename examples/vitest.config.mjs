@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.mjs'],
+    // The failover demo: five processes, two servers, on a loaded 2-core CI machine.
+    testTimeout: 300_000,
+  },
+});
