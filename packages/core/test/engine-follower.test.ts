@@ -14,6 +14,7 @@ import { generateProof, verifyProof } from '../src/proof/index.js';
 import { leaf, testHasher } from './support/naive-tree.js';
 import { rejectionCode } from './support/outcomes.js';
 import type { CheckpointStore } from '../src/persistence/checkpoint-store.js';
+import type { WalReader } from '../src/persistence/wal-reader.js';
 
 const manual = { kind: 'manual' } as const;
 const hex = (b: Uint8Array | undefined): string => (b === undefined ? '-' : Buffer.from(b).toString('hex'));
@@ -46,6 +47,49 @@ describe('RotorTree.follow', () => {
     expect(follower.lag.records).toBe(0);
     const snap = follower.snapshot();
     expect(verifyProof(testHasher, generateProof(snap, 2), { root: writer.root!, size: 4, n: 4 })).toBe(true);
+    await follower.close();
+    await writer.close();
+  });
+
+  it('a read that fails after handing over records keeps them once: the next read continues after them', async () => {
+    const disk = new MemoryDisk();
+    const writer = await writerOn(disk);
+    writer.insert(leaf(0));
+    await writer.flush();
+    const reader = memoryWalReader({ disk });
+    let failNext = false;
+    const flaky: WalReader = {
+      location: reader.location,
+      open: (config) => reader.open(config),
+      close: () => reader.close(),
+      read: async (options) => {
+        if (!failNext) return reader.read(options);
+        failNext = false;
+        // Hands over the first record after afterSeq, then fails (a connection lost mid-read).
+        let handed = 0;
+        await reader.read({
+          ...options,
+          visit: (seq, leaves) => {
+            if (handed++ === 0) options.visit(seq, leaves);
+          },
+          visitRun: undefined,
+        });
+        throw new Error('connection lost');
+      },
+    };
+    const follower = await RotorTree.follow({ hasher: testHasher, n: 4, maxDepth: 16, wal: flaky, checkpoints: memoryCheckpointStore({ disk, readOnly: true }), pollMs: 0 });
+    // A record of 1 MiB goes into the tree as soon as it is handed over (no gathering): the failing
+    // read grows the tree before it throws.
+    const big = new Uint8Array(32 * 32768);
+    for (let i = 0; i < big.length; i += 32) big.set(leaf(i / 32), i);
+    writer.insertMany(big);
+    for (let i = 1; i < 5; i++) writer.insert(leaf(i));
+    await writer.flush();
+    failNext = true;
+    await expect(follower.catchUp()).rejects.toThrow('connection lost');
+    expect(await follower.catchUp()).toBe(writer.seq);
+    expect(follower.size).toBe(1 + 32768 + 4);
+    expect(hex(follower.root)).toBe(hex(writer.root));
     await follower.close();
     await writer.close();
   });

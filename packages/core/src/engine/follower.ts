@@ -18,7 +18,7 @@ import { RotorTreeError } from '../errors.js';
 import type { Hasher } from '../hasher.js';
 import type { CheckpointStore, StoredCheckpoint } from '../persistence/checkpoint-store.js';
 import type { WalMark } from '../persistence/wal.js';
-import type { WalReader } from '../persistence/wal-reader.js';
+import type { WalReadResult, WalReader } from '../persistence/wal-reader.js';
 import { LeanIMT } from '../tree/lean-imt.js';
 import type { TreeSnapshot } from '../tree/snapshot.js';
 import { assertTreeParams } from '../tree/shape.js';
@@ -241,12 +241,23 @@ export class RotorFollower<N extends number = number, D extends number = number>
   /** Applies the durable records after `afterSeq` to `tree` and checks the writer's roots on the way. */
   async #apply(tree: LeanIMT<N, D>, afterSeq: number): Promise<{ lastSeq: number; durableSeq: number; gone: boolean }> {
     const replay = new ReplayBatcher(tree, afterSeq);
-    const result = await this.#wal.read({
-      treeId: this.treeId,
-      afterSeq,
-      visit: (seq, leaves) => replay.add(seq, leaves),
-      visitRun: (firstSeq, records, leaves) => replay.addRun(firstSeq, records, leaves),
-    });
+    let result: WalReadResult;
+    try {
+      result = await this.#wal.read({
+        treeId: this.treeId,
+        afterSeq,
+        visit: (seq, leaves) => replay.add(seq, leaves),
+        visitRun: (firstSeq, records, leaves) => replay.addRun(firstSeq, records, leaves),
+      });
+    } catch (err) {
+      // A read that fails after handing over records (checked and durable, as a reader hands them
+      // over) has grown the tree: the position follows them, or the next read would add them twice.
+      if (tree === this.#tree) {
+        replay.drain();
+        this.#seq = replay.lastSeq;
+      }
+      throw err;
+    }
     if (result.gone) return { lastSeq: afterSeq, durableSeq: result.durableSeq, gone: true };
     replay.drain();
     if (replay.lastSeq !== result.lastSeq) {
