@@ -5,7 +5,7 @@
  *   large-tree section runs unless `BENCH_LARGE=0`.
  * - `BENCH_QUICK=1`: small sizes (a smoke run of under a minute; no large-tree section).
  * - `BENCH_LARGE=1`: the large-tree section (100M leaves; ~7.5 GB of disk) without `--report` too.
- * - `BENCH_ONLY=user,tree,durability`: run only these sections (hash, user, tree, durability, checkpoint, s3, postgres, large).
+ * - `BENCH_ONLY=user,tree,durability`: run only these sections (hash, user, tree, durability, checkpoint, s3, postgres, follower, large).
  * - `ROTORTREE_S3_ENDPOINT` (+ `_ACCESS_KEY`, `_SECRET_KEY`, `_REGION`): the S3 section's server (skipped without it).
  */
 import os from 'node:os';
@@ -14,6 +14,7 @@ import { blake3 } from '@rotortree/hasher-blake3';
 import { checkpointBench } from './checkpoint-bench.js';
 import { s3CheckpointBench } from './s3-checkpoint-bench.js';
 import { durabilityBench } from './durability-bench.js';
+import { followerBench } from './follower-bench.js';
 import { hashBench } from './hash-bench.js';
 import { largeBench } from './large-bench.js';
 import { postgresBench } from './postgres-bench.js';
@@ -47,6 +48,7 @@ if (runs('durability')) await durabilityBench(ctx);
 if (runs('checkpoint')) await checkpointBench(ctx);
 if (runs('s3')) await s3CheckpointBench(ctx);
 if (runs('postgres')) await postgresBench(ctx);
+if (runs('follower')) await followerBench(ctx);
 if (runs('large') && large) {
   try {
     await largeBench(ctx);

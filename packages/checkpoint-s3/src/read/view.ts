@@ -159,7 +159,7 @@ export class S3CheckpointView implements TreeView, ChunkSource {
         if (failed !== undefined) throw failed.reason;
       }
     } finally {
-      for (const id of leased) this.#cache.release(id);
+      this.#cache.release(leased);
     }
   }
 
