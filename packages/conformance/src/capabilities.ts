@@ -16,6 +16,7 @@ export async function resolveCapabilities(backend: BackendUnderTest): Promise<Ca
   const store = backend.checkpoints === undefined ? undefined : await backend.checkpoints(machine);
   const declared = backend.supports ?? {};
   const crashSimulation = declared.crashSimulation ?? 'fs';
+  const net = backend.network;
   return {
     durable: wal.supports.durable && (store?.supports.durable ?? true),
     crashSimulation,
@@ -25,6 +26,13 @@ export async function resolveCapabilities(backend: BackendUnderTest): Promise<Ca
     mmap: declared.mmap === true,
     checkpoints: store !== undefined,
     followers: backend.walReader !== undefined,
+    network: {
+      proxy: net !== undefined,
+      serverKill: net?.controller !== undefined,
+      standby: net?.controller?.standby !== undefined,
+      damage: net?.damageRecord !== undefined,
+      foreignRecords: net?.copyRecords !== undefined,
+    },
   };
 }
 
@@ -41,5 +49,9 @@ export function groupsFor(caps: Capabilities): string[] {
   if (caps.locking === 'process') groups.push('lockRemoval');
   if (caps.followers && caps.crashSimulation !== false) groups.push('followers');
   if (caps.corruptionDetection && caps.crashSimulation === 'fs') groups.push('hugeTails');
+  if (caps.network.proxy) groups.push('partition', 'fencing', 'networkIdentity');
+  if (caps.network.serverKill) groups.push('serverKill');
+  if (caps.network.standby) groups.push('standbyDown');
+  if (caps.network.damage) groups.push('damagedRecords');
   return groups;
 }

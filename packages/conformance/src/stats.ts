@@ -9,16 +9,29 @@ export interface ConformanceStats {
   crashStates: number;
   killCycles: number;
   violations: number;
+  /** Network crash points reached (partitions and server kills at the k-th request or reply). */
+  networkCrashPoints: number;
+  /** Servers SIGKILLed and restarted under a live writer. */
+  serverKills: number;
+  /** Writers taken over (the old one then `FENCED`). */
+  fencingCycles: number;
 }
 
-const stats: ConformanceStats = { combinations: 0, crashStates: 0, killCycles: 0, violations: 0 };
+/** Every counter at zero. */
+export function emptyStats(): ConformanceStats {
+  return { combinations: 0, crashStates: 0, killCycles: 0, violations: 0, networkCrashPoints: 0, serverKills: 0, fencingCycles: 0 };
+}
+
+const stats: ConformanceStats = emptyStats();
+
+/** Adds `delta` to `into` (counters missing from `delta` add nothing). */
+export function addStats(into: ConformanceStats, delta: Partial<ConformanceStats>): void {
+  for (const key of Object.keys(into) as (keyof ConformanceStats)[]) into[key] += delta[key] ?? 0;
+}
 
 /** Adds to the counters of this process. */
 export function recordStats(delta: Partial<ConformanceStats>): void {
-  stats.combinations += delta.combinations ?? 0;
-  stats.crashStates += delta.crashStates ?? 0;
-  stats.killCycles += delta.killCycles ?? 0;
-  stats.violations += delta.violations ?? 0;
+  addStats(stats, delta);
 }
 
 /** A copy of the counters of this process. */
@@ -26,7 +39,11 @@ export function currentStats(): ConformanceStats {
   return { ...stats };
 }
 
-/** The suite's summary line. */
+/** The suite's summary line (the network counters only when a network backend ran). */
 export function formatSummary(s: ConformanceStats): string {
-  return `conformance: ${s.combinations} combinations, ${s.crashStates} crash states, ${s.killCycles} kill cycles, ${s.violations} violations`;
+  const network =
+    s.networkCrashPoints + s.serverKills + s.fencingCycles > 0
+      ? `, ${s.networkCrashPoints} network crash points, ${s.serverKills} server kills, ${s.fencingCycles} fencing cycles`
+      : '';
+  return `conformance: ${s.combinations} combinations, ${s.crashStates} crash states, ${s.killCycles} kill cycles${network}, ${s.violations} violations`;
 }

@@ -5,11 +5,11 @@
  */
 import { afterAll, describe, it } from 'vitest';
 import { resolveCapabilities } from './capabilities.js';
-import { GROUPS } from './checks/index.js';
+import { GROUPS, NETWORK_GROUPS } from './checks/index.js';
 import type { GroupName } from './checks/index.js';
 import { currentStats, recordStats } from './stats.js';
 import { writeStatsFile } from './stats-file.js';
-import type { BackendUnderTest, CheckOptions } from './types.js';
+import type { BackendUnderTest, Budget, CheckOptions } from './types.js';
 import { formatViolations } from './violations.js';
 
 /** Options of {@link runConformance}. */
@@ -18,6 +18,13 @@ export interface ConformanceOptions extends CheckOptions {
   readonly groups?: readonly GroupName[];
   /** Per-test timeout in ms (default 120 s). */
   readonly timeout?: number;
+  /** Budgets of single groups, in place of the common one (e.g. more crash states for `durability`). */
+  readonly groupBudgets?: Partial<Record<GroupName, Budget>>;
+  /**
+   * Count this call as a combination in the summary line (default true). `false` when another call
+   * runs other groups of the same combination (e.g. the server-killing groups on a private server).
+   */
+  readonly countCombination?: boolean;
 }
 
 /**
@@ -27,11 +34,12 @@ export interface ConformanceOptions extends CheckOptions {
  * in the environment raises it and keeps drawing new seeds until the time is used.
  */
 export function runConformance(backend: BackendUnderTest, options: ConformanceOptions = {}): void {
-  const names = options.groups ?? (Object.keys(GROUPS) as GroupName[]);
+  const all = Object.keys(GROUPS) as GroupName[];
+  const names = options.groups ?? (backend.network === undefined ? all.filter((g) => !NETWORK_GROUPS.includes(g)) : all);
   describe(`rotortree conformance: ${backend.name}`, () => {
     it('claims a capability manifest', async () => {
       await resolveCapabilities(backend);
-      recordStats({ combinations: 1 });
+      if (options.countCombination !== false) recordStats({ combinations: 1 });
     });
     for (const name of names) {
       const group = GROUPS[name];
@@ -42,7 +50,7 @@ export function runConformance(backend: BackendUnderTest, options: ConformanceOp
           ctx.skip(reason);
           return;
         }
-        const violations = await group.check(backend, withSoak(options, names.length));
+        const violations = await group.check(backend, withSoak({ ...options, ...options.groupBudgets?.[name] }, names.length));
         recordStats({ violations: violations.length });
         if (violations.length > 0) throw new Error(formatViolations(violations));
       });

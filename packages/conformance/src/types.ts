@@ -5,6 +5,8 @@
  */
 import type { CheckpointStore, Hasher, MemoryDisk, Wal, WalReader } from '@rotortree/core';
 import type { FileSystem } from '@rotortree/core/fs';
+import type { Framing } from './network/framing/types.js';
+import type { ServiceController } from './network/services/controller.js';
 
 /**
  * The storage one test runs on. The suite creates a fresh machine per test (or per crash state),
@@ -68,6 +70,14 @@ export interface Capabilities {
   readonly checkpoints: boolean;
   /** The combination offers readers for followers (`walReader`). */
   readonly followers: boolean;
+  /** The network crash mode's parts (all false without `network`). */
+  readonly network: {
+    readonly proxy: boolean;
+    readonly serverKill: boolean;
+    readonly standby: boolean;
+    readonly damage: boolean;
+    readonly foreignRecords: boolean;
+  };
 }
 
 /** A backend combination under test. */
@@ -91,6 +101,53 @@ export interface BackendUnderTest {
   checkpointReader?(machine: Machine): CheckpointStore | Promise<CheckpointStore>;
   /** Declared capabilities. */
   readonly supports?: DeclaredCapabilities;
+  /** The network crash mode, for a WAL that lives on a server: enables the network groups. */
+  readonly network?: NetworkCrashMode;
+}
+
+/** Where a network WAL connects and which log it holds: the suite picks both for every case. */
+export interface NetworkWalTarget {
+  /** The address to connect to: the suite's fault proxy in front of the server. */
+  readonly host: string;
+  readonly port: number;
+  /** The log's name on the server (one tree's records): a fresh one per case, the same one to reopen. */
+  readonly log: string;
+  /** Take the log over from a live writer, whose next flush must then fail `FENCED`. */
+  readonly takeover: boolean;
+  /** Bound every wait for the server by this many ms: a flush must settle within about that. */
+  readonly timeoutMs: number;
+}
+
+/**
+ * The network crash mode: what a backend whose WAL talks to a server gives the suite. The suite
+ * owns a fault proxy (`FaultProxy`) in front of `server` (pass / blackhole / reset at "before/after the
+ * k-th request or reply") and fails the server through `controller`; the backend says how to make
+ * its WAL through an address, how to damage a stored record and how to mix two logs up.
+ */
+export interface NetworkCrashMode {
+  /** The server the WAL talks to (host defaults to 127.0.0.1). */
+  readonly server: { readonly host?: string; readonly port: number };
+  /** Tells the protocol's messages apart, so that crash points count them (default: one read = one message). */
+  readonly framing?: Framing;
+  /** A new WAL (not opened yet) that connects to `target` and holds `target.log`; `machine` is the client's. */
+  wal(machine: Machine, target: NetworkWalTarget): Wal | Promise<Wal>;
+  /**
+   * Kills (SIGKILL) and restarts the server, stops and starts the synchronous standby: enables the
+   * `serverKill` group, and `standbyDown` when it names a `standby`. These groups stop processes:
+   * give a server no other test uses at the same time.
+   */
+  readonly controller?: ServiceController;
+  /**
+   * Damages the stored record of `log` that holds sequence number `seq` (its bytes, as a bad disk
+   * or a bad hand would), directly on the server. Resolves with the name the `CORRUPTION` error
+   * must carry in its `file` or message (e.g. `first_seq=4`). Enables `damagedRecords`.
+   */
+  damageRecord?(log: string, seq: number): Promise<string>;
+  /**
+   * Makes the stored records of log `to` a copy of those of log `from` (two trees' storage mixed
+   * up), directly on the server. Enables the foreign-records part of `networkIdentity`.
+   */
+  copyRecords?(from: string, to: string): Promise<void>;
 }
 
 /** Which rule of DESIGN.md "What must hold" a violation breaks (1-8), or a named contract. */
@@ -107,7 +164,11 @@ export type Invariant =
   | 'proofs'
   | 'lifecycle'
   | 'recovery'
-  | 'followers';
+  | 'followers'
+  /** A writer that was taken over kept writing, or a takeover lost or doubled a record. */
+  | 'fencing'
+  /** A flush neither resolved nor rejected within its bound (network faults). */
+  | 'bounded';
 
 /** One broken guarantee, with what reproduces it. */
 export interface Violation {
@@ -132,6 +193,12 @@ export interface Budget {
   readonly killCycles?: number;
   /** Keep exploring with new seeds until this `Date.now()` value (soak runs). */
   readonly deadline?: number;
+  /** Network crash points per network crash group (partitions; server kills use `serverKills`). */
+  readonly networkPoints?: number;
+  /** Server kills (SIGKILL, restart) per `serverKill` run. */
+  readonly serverKills?: number;
+  /** Writer takeovers per `fencing` run. */
+  readonly fencingCycles?: number;
 }
 
 /** Options shared by the checks. */

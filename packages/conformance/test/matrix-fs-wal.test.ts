@@ -2,7 +2,7 @@
 import { GROUPS, runConformance } from '../src/index.js';
 import type { GroupName } from '../src/index.js';
 import { backendFor } from './matrix-backends.mjs';
-import { combinations, CRASH_STATES } from './matrix.js';
+import { combinations, CRASH_STATE_GROUPS, CRASH_STATES } from './matrix.js';
 
 const fsCombinations = combinations.filter((x) => x.wal === 'fs');
 const ALL = Object.keys(GROUPS) as GroupName[];
@@ -12,5 +12,5 @@ const tailCombination = fsCombinations.find((c) => c.store === 'mmap' && c.n ===
 
 for (const c of fsCombinations) {
   const groups = c === tailCombination ? ALL : ALL.filter((g) => g !== 'hugeTails');
-  runConformance(backendFor(c), { n: c.n, crashStates: CRASH_STATES, seed: 1 + c.n * 1000, groups });
+  runConformance(backendFor(c), { n: c.n, crashStates: CRASH_STATES, groupBudgets: CRASH_STATE_GROUPS, seed: 1 + c.n * 1000, groups });
 }

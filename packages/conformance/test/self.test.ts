@@ -58,6 +58,9 @@ describe('broken backends are caught', () => {
     // The example locks in-process only: claiming a cross-process lock is caught.
     const unlocked = await runKillCycles({ module: SIMPLE, params: { locking: 'process' }, cycles: 1 });
     expect(invariants(unlocked.violations)).toContain('locking');
+    // The roots the children print are judged by the parent's reference model.
+    const wrongRoot = await runKillCycles({ module: SIMPLE, params: { wrongReference: true }, cycles: 2 });
+    expect(invariants(wrongRoot.violations)).toContain('root');
   });
 });
 

@@ -1,2 +1,9 @@
 import type { BackendUnderTest } from '@rotortree/conformance';
-export function createBackend(params: { connection: string; store: 'none' | 'memory' | 'mmap' }): BackendUnderTest;
+import type { PostgresService } from '@rotortree/conformance/network';
+export function createBackend(params: {
+  connection: string;
+  store: 'none' | 'memory' | 'mmap';
+  n?: number;
+  network?: boolean;
+  pair?: PostgresService;
+}): BackendUnderTest;

@@ -1,25 +1,40 @@
 // The server fails under the WAL, on a private primary + synchronous standby started for this file
-// (it kills and stops servers: never the shared pair). kill -9 of the postmaster mid-stream, then
-// a restart: every acknowledged insert is there. The synchronous standby stopped: a flush rejects
-// within the timeout, never a silent success; a commit whose wait is cancelled (success with only a
-// warning) rejects. Unsafe settings (fsync, full_page_writes off; no synchronous standby when one is
-// required) refuse the open; a server whose default synchronous_commit is off is fine (the session
-// raises it).
+// (it kills and stops servers: never the shared pair). The conformance suite's server groups over
+// the matrix: kill -9 of the primary at network crash points, then a restart (serverKill), and the
+// synchronous standby stopped under a writer (standbyDown). Then what is PostgreSQL's own: a commit
+// whose wait is cancelled (success with only a warning) rejects; unsafe settings (fsync,
+// full_page_writes off; no synchronous standby when one is required) refuse the open; a server
+// whose default synchronous_commit is off is fine (the session raises it); remote_apply gives
+// read-your-writes on the standby.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LeanIMT } from '@rotortree/core';
 import type { RotorTree } from '@rotortree/core';
+import { runConformance } from '@rotortree/conformance';
 import { lookupPrivateService, useService } from '@rotortree/conformance/network';
 import type { PostgresService, PrivateService } from '@rotortree/conformance/network';
+import { createBackend } from './conformance-backends.mjs';
+import { COMBINATIONS } from './matrix.js';
 import { HASHER, leafAt, leavesAt, leavesOf, openTree, outcome, rootCause, sqlClient, treeName, walOn } from './support.js';
 
 const starter = lookupPrivateService('postgres');
-let pair: PrivateService<PostgresService> | undefined;
-
-beforeAll(async () => {
-  if (starter.available) pair = await starter.info();
-}, 300_000);
+// Started while the file loads: the suite's groups are registered with its address.
+const pair: PrivateService<PostgresService> | undefined = starter.available ? await starter.info() : undefined;
 afterAll(async () => pair?.close(), 120_000);
+
+if (pair !== undefined) {
+  for (const { store, n } of COMBINATIONS) {
+    // The standby group on one n per store: the stopped standby does not depend on the tree's shape.
+    const groups = n === 4 ? (['serverKill', 'standbyDown'] as const) : (['serverKill'] as const);
+    runConformance(createBackend({ connection: pair.info.primary, store, n, pair: pair.info }), {
+      n,
+      seed: 7 + n * 1000,
+      groups: [...groups],
+      timeout: 300_000,
+      countCombination: false, // conformance.test.ts counts it
+    });
+  }
+}
 
 /** The private pair, or skips (fails under CI). */
 function privatePair(ctx: Parameters<typeof useService>[1]): PrivateService<PostgresService> {
@@ -130,64 +145,6 @@ describe('the synchronous standby', () => {
 });
 
 describe('faults of the server', () => {
-  it('kill -9 of the postmaster mid-stream, then a restart: every acknowledged insert is there, the rest a prefix of whole records', async (ctx) => {
-    const { info, controller } = privatePair(ctx);
-    const name = treeName('kill');
-    const tree = await openTree(walOn(info.primary, name, { timeoutMs: 3_000 }));
-    const ends = [0];
-    let acked = 0;
-    let inserted = 0;
-    const killed = sleep(400).then(() => controller.kill());
-    let failure: string | undefined;
-    for (let i = 0; failure === undefined; i++) {
-      const k = i % 3 === 0 ? 7 : 1;
-      if (k === 1) tree.insert(leafAt(inserted));
-      else tree.insertMany(leavesAt(inserted, k));
-      inserted += k;
-      ends.push(inserted);
-      const reached = inserted;
-      try {
-        await tree.flush();
-        acked = reached;
-      } catch (err) {
-        failure = await rootCause(Promise.reject(err));
-      }
-    }
-    await killed;
-    expect(failure).toBe('IO');
-    await tree.close().catch(() => undefined);
-    const started = Date.now();
-    await controller.start();
-    const again = await reopen(info.primary, name);
-    expectPrefix(again, acked, ends);
-    await again.close();
-    ctx.annotate(`${acked} leaves acknowledged before the kill, ${ends.length - 1} records; back in ${Date.now() - started} ms`);
-  });
-
-  it('the synchronous standby stopped: a flush rejects within the timeout (never a silent success); after it returns, the tree reopens', async (ctx) => {
-    const { info, controller } = privatePair(ctx);
-    const name = treeName('standby-down');
-    const tree = await openTree(walOn(info.primary, name, { timeoutMs: 2_000 }));
-    tree.insertMany(leavesAt(0, 3));
-    await tree.flush();
-    await controller.stop('standby');
-    try {
-      tree.insert(leafAt(3));
-      const started = Date.now();
-      expect(await rootCause(tree.flush())).toBe('IO');
-      const elapsed = Date.now() - started;
-      expect(elapsed).toBeLessThan(2_000 + 1_500);
-      expect(await outcome(() => tree.insert(leafAt(4)))).toBe('POISONED');
-      ctx.annotate(`rejected after ${elapsed} ms (timeout 2000 ms)`);
-    } finally {
-      await controller.start('standby');
-    }
-    await tree.close().catch(() => undefined);
-    const again = await reopen(info.primary, name);
-    expectPrefix(again, 3, [3, 4]);
-    await again.close();
-  });
-
   it('a commit whose wait for the standby is cancelled comes back "successful" with a warning: the flush rejects', async (ctx) => {
     const { info, controller } = privatePair(ctx);
     const name = treeName('cancelled');

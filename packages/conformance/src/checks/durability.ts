@@ -4,8 +4,14 @@
  * backends), reboot under a crash mode (dropAll / prefix / torn / reorder), sometimes lose the power
  * again during recovery, then recover and check the invariants; finally append more, close, reopen
  * and check again.
+ *
+ * Only distinct states are explored and counted: two crash points that leave the same disk image
+ * (every file's bytes, the memory disk's durable records and checkpoint) with the same
+ * acknowledged and inserted leaves would recover and check exactly alike, so the second is skipped
+ * (not recovered, not counted) and another seed is drawn, up to {@link MAX_DRAWS} draws per state.
  * @module
  */
+import { createHash } from 'node:crypto';
 import type { RotorTree } from '@rotortree/core';
 import { CRASH_MODES, createPrng } from '@rotortree/core/fs';
 import type { CrashMode } from '@rotortree/core/fs';
@@ -15,11 +21,12 @@ import type { EngineParams } from '../engine.js';
 import { simulatedMachine } from '../machine.js';
 import type { SimulatedMachine } from '../machine.js';
 import { recordStats } from '../stats.js';
-import type { BackendUnderTest, CheckOptions, Violation } from '../types.js';
+import type { BackendUnderTest, CheckOptions, Machine, Violation } from '../types.js';
 import { checkRecovered } from '../verify.js';
 import { describeError, ViolationLog } from '../violations.js';
 import type { CaseInfo } from '../violations.js';
 import { leafAt, leavesAt, ReferenceRoots } from '../workload.js';
+import { listFiles } from './damage.js';
 import { makeScript, microturns, RunRecord, runScript } from './script.js';
 import type { ScriptShape, Step } from './script.js';
 
@@ -36,6 +43,8 @@ export interface CrashCheckOptions extends CheckOptions {
 }
 
 const DEFAULT_STATES = 48;
+/** Seeds drawn per requested state at most (the rest are duplicates of states already checked). */
+const MAX_DRAWS = 4;
 
 /**
  * Explores `crashStates` crash states (default 48) and returns every broken invariant. Each
@@ -55,7 +64,10 @@ export async function checkCrashConsistency(backend: BackendUnderTest, options: 
   let scriptSeed = Number.NaN;
   let steps: Step[] = [];
   let totalOps = 0;
-  for (let i = 0; i < states || (options.deadline !== undefined && Date.now() < options.deadline); i++) {
+  const seen = new Set<string>();
+  let explored = 0;
+  for (let i = 0; explored < states || (options.deadline !== undefined && Date.now() < options.deadline); i++) {
+    if (i >= states * MAX_DRAWS && options.deadline === undefined) break; // fewer distinct states than asked
     // Everything about a state follows from its seed alone, so `{ seed, crashStates: 1 }` replays it:
     // the script is shared by the seeds of one aligned block of `perScript`.
     const seed = base + i;
@@ -65,7 +77,10 @@ export async function checkCrashConsistency(backend: BackendUnderTest, options: 
       steps = makeScript(block, options.scriptLength ?? 40, shape, caps.checkpoints);
       totalOps = caps.crashSimulation === 'fs' ? await countOps(backend, params, steps, block) : 0;
     }
-    await exploreState(backend, params, caps.crashSimulation, steps, totalOps, seed, seed, reference, log);
+    // The tree of every state of one script gets the same identity, so equal images compare equal.
+    const treeId = createHash('sha1').update(`crash-states ${block}`).digest('hex').slice(0, 32);
+    if (!(await exploreState(backend, { ...params, treeId }, caps.crashSimulation, steps, totalOps, seed, seed, reference, log, seen))) continue;
+    explored++;
     recordStats({ crashStates: 1 });
     if (log.list.length >= 20) break; // enough to go on
   }
@@ -93,7 +108,8 @@ async function exploreState(
   index: number,
   reference: ReferenceRoots,
   log: ViolationLog,
-): Promise<void> {
+  seen: Set<string>,
+): Promise<boolean> {
   const rnd = createPrng(seed);
   const machine = simulatedMachine(seed);
   const mode: CrashMode = CRASH_MODES[index % CRASH_MODES.length]!;
@@ -102,7 +118,9 @@ async function exploreState(
   const turns = rnd.below(8);
   const at: CaseInfo = { backend: backend.name, seed, op: crashAt, mode: simulation === 'fs' ? mode : `memoryDisk+${turns}turns` };
 
-  // 1. Run until the power goes.
+  // 1. Run until the power goes (the tree created with the identity of `params`; every later open
+  // takes the identity from what is stored, as a caller without a descriptor does).
+  const { treeId: _created, ...later } = params;
   if (simulation === 'fs') machine.powerOffAfterOp(crashAt);
   const record = new RunRecord();
   let tree: RotorTree | undefined;
@@ -132,9 +150,12 @@ async function exploreState(
   machine.reboot(mode);
 
   // 2. Sometimes the power goes again during recovery.
-  if (rnd.below(3) === 0) await crashDuringRecovery(backend, machine, params, simulation, rnd.below(40), CRASH_MODES[rnd.below(4)]!);
+  if (rnd.below(3) === 0) await crashDuringRecovery(backend, machine, later, simulation, rnd.below(40), CRASH_MODES[rnd.below(4)]!);
 
-  // 3. Recover and check.
+  // 3. Recover and check, unless an earlier state left the same image and expectations.
+  const key = `${await imageKey(machine)} ${acked} ${record.inserted} ${record.ends.join(',')}`;
+  if (seen.has(key)) return false;
+  seen.add(key);
   const expectation = {
     minSize: acked,
     maxSize: record.inserted,
@@ -146,10 +167,10 @@ async function exploreState(
   };
   let recovered: RotorTree;
   try {
-    recovered = await openEngine(backend, machine, params);
+    recovered = await openEngine(backend, machine, later);
   } catch (err) {
     log.add('recovery', at, `recovery failed: ${describeError(err)} (acknowledged ${acked} of ${record.inserted} leaves)`);
-    return;
+    return true;
   }
   let ok = true;
   for (const p of checkRecovered(recovered.snapshot(), expectation)) {
@@ -157,8 +178,29 @@ async function exploreState(
     ok = false;
   }
   // 4. Append more, close, reopen: still right.
-  if (ok) await appendAndReopen(backend, machine, params, recovered, reference, log, at);
+  if (ok) await appendAndReopen(backend, machine, later, recovered, reference, log, at);
   else await closeQuietly(recovered);
+  return true;
+}
+
+/** A digest of what survived on `machine`: every file's path and bytes, the memory disk's durable state. */
+async function imageKey(machine: SimulatedMachine): Promise<string> {
+  const h = createHash('sha1');
+  for (const file of await listFiles(machine.fs, machine.dir)) {
+    const bytes = machine.fs.peek(file) ?? new Uint8Array(0);
+    h.update(`${file}\0${bytes.length}\0`).update(bytes);
+  }
+  const disk = machine.disk;
+  h.update(JSON.stringify(disk.walHeader ?? null, (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)));
+  for (const r of disk.walDurable) h.update(`r${r.seq}:${r.leaves.length}`).update(r.leaves);
+  const m = disk.checkpointManifest;
+  if (m !== undefined) {
+    h.update(`m${m.seq}:${m.size}:${m.segmentCounts.join(',')}:${JSON.stringify(m.tree)}`).update(m.tail);
+    m.segmentCounts.forEach((count, level) => {
+      for (let k = 0; k < count; k++) h.update(disk.checkpointSegments[level]?.[k] ?? new Uint8Array(0));
+    });
+  }
+  return h.digest('hex');
 }
 
 async function crashDuringRecovery(
@@ -185,9 +227,9 @@ async function crashDuringRecovery(
 }
 
 /** Appends three records to a recovered tree, closes, reopens and checks size, leaves and root. */
-async function appendAndReopen(
+export async function appendAndReopen(
   backend: BackendUnderTest,
-  machine: SimulatedMachine,
+  machine: Machine,
   params: EngineParams,
   tree: RotorTree,
   reference: ReferenceRoots,

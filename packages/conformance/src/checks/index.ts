@@ -10,6 +10,9 @@ import { checkCorruption, checkLocking, checkPoison } from './faults.js';
 import { checkFollowers } from './followers.js';
 import { checkHugeTails, checkLockRemoval } from './real-files.js';
 import { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './stored-files.js';
+import { checkPartitions, checkServerKills, checkStandbyDown } from './network-crashes.js';
+import { checkFencing } from './network-fencing.js';
+import { checkDamagedRecords, checkNetworkIdentity } from './network-stored.js';
 
 export { checkCrashConsistency } from './durability.js';
 export type { CrashCheckOptions } from './durability.js';
@@ -19,6 +22,9 @@ export { checkCorruption, checkLocking, checkPoison, listFiles } from './faults.
 export { checkHugeTails, checkLockRemoval, HUGE_TAIL_BYTES } from './real-files.js';
 export { checkFollowers } from './followers.js';
 export { checkCheckpointReads, checkForeignFiles, checkLostFiles } from './stored-files.js';
+export { checkPartitions, checkServerKills, checkStandbyDown } from './network-crashes.js';
+export { checkFencing } from './network-fencing.js';
+export { checkDamagedRecords, checkNetworkIdentity } from './network-stored.js';
 
 /** Crash consistency around checkpoints (DESIGN 4): a script dense in checkpoints, crashed everywhere. */
 export function checkCheckpointCrashes(backend: BackendUnderTest, options: CheckOptions = {}): Promise<Violation[]> {
@@ -86,7 +92,40 @@ export const GROUPS = {
     check: checkHugeTails,
     skip: (c) => (c.corruptionDetection && c.crashSimulation === 'fs' ? undefined : 'no corruptionDetection on files'),
   },
+  serverKill: {
+    title: 'acknowledged records survive kill -9 of the server at network crash points (restart, reopen: a prefix of whole records)',
+    check: checkServerKills,
+    skip: (c) => (c.network.serverKill ? undefined : 'no network controller'),
+  },
+  partition: {
+    title: 'a partition mid-flush (blackhole, reset): the flush settles within its bound; after healing nothing acknowledged is lost',
+    check: checkPartitions,
+    skip: (c) => (c.network.proxy ? undefined : 'no network crash mode'),
+  },
+  fencing: {
+    title: 'takeover cycles: the old writer is FENCED and poisoned, nothing acknowledged is lost or doubled',
+    check: checkFencing,
+    skip: (c) => (c.network.proxy ? undefined : 'no network crash mode'),
+  },
+  standbyDown: {
+    title: 'the synchronous standby down: flushes reject within their bound, never a silent success',
+    check: checkStandbyDown,
+    skip: (c) => (c.network.standby ? undefined : 'no standby in the network controller'),
+  },
+  damagedRecords: {
+    title: 'a damaged stored record is CORRUPTION naming it, at every open',
+    check: checkDamagedRecords,
+    skip: (c) => (c.network.damage ? undefined : 'no damageRecord hook'),
+  },
+  networkIdentity: {
+    title: "tree identity and parameters on the server: another tree's records, another identity, other parameters, a missing log",
+    check: checkNetworkIdentity,
+    skip: (c) => (c.network.proxy ? undefined : 'no network crash mode'),
+  },
 } satisfies Record<string, Group>;
 
 /** Names of the groups. */
 export type GroupName = keyof typeof GROUPS;
+
+/** The groups of the network crash mode (registered only for a backend that has one). */
+export const NETWORK_GROUPS: readonly GroupName[] = ['serverKill', 'partition', 'fencing', 'standbyDown', 'damagedRecords', 'networkIdentity'];
