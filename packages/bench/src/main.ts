@@ -14,6 +14,7 @@ import { blake3 } from '@rotortree/hasher-blake3';
 import { checkpointBench } from './checkpoint-bench.js';
 import { s3CheckpointBench } from './s3-checkpoint-bench.js';
 import { durabilityBench } from './durability-bench.js';
+import { followerBench } from './follower-bench.js';
 import { hashBench } from './hash-bench.js';
 import { largeBench } from './large-bench.js';
 import { postgresBench } from './postgres-bench.js';
@@ -48,7 +49,10 @@ if (runs('durability')) await durabilityBench(ctx);
 if (runs('checkpoint')) await checkpointBench(ctx);
 if (runs('s3')) await s3CheckpointBench(ctx);
 if (runs('postgres')) await postgresBench(ctx);
-if (runs('follower')) await followerLagBench(ctx);
+if (runs('follower')) {
+  await followerBench(ctx); // files
+  await followerLagBench(ctx); // PostgreSQL (skipped without a server)
+}
 if (runs('large') && large) {
   try {
     await largeBench(ctx);

@@ -31,6 +31,7 @@ import type { LoadedSegment } from './read/segments.js';
 import { RemoteSegment, loadSegment, segmentPlace } from './read/segments.js';
 import type { LevelSource, ViewLifetime } from './read/view.js';
 import { S3CheckpointView } from './read/view.js';
+import { warmLazyLevels } from './read/warm-up.js';
 import type { ObjectStore } from './s3/objects.js';
 import { buildClient, sdkObjectStore } from './s3/sdk-objects.js';
 import { collectGarbage } from './write/collect-garbage.js';
@@ -185,19 +186,19 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
     const pinnedRuns: ChunkRun[][] = [];
     const downloads: Array<() => Promise<void>> = [];
     const named = new Set<string>();
+    const lazy: RemoteSegment[][] = [];
     for (let k = 0; k < m.levels.length; k++) {
       const segments = m.segments.filter((s) => s.level === k);
       if (k < this.#options.pinAboveLevel) {
-        levels.push({
-          kind: 'lazy',
-          segments: segments.map((s) => {
-            const key = segmentPlace(reader, s).key;
-            named.add(key);
-            let remote = this.#remote.get(key);
-            if (remote === undefined) this.#remote.set(key, (remote = new RemoteSegment(reader, s)));
-            return remote;
-          }),
+        const remotes = segments.map((s) => {
+          const key = segmentPlace(reader, s).key;
+          named.add(key);
+          let remote = this.#remote.get(key);
+          if (remote === undefined) this.#remote.set(key, (remote = new RemoteSegment(reader, s)));
+          return remote;
         });
+        lazy.push(remotes);
+        levels.push({ kind: 'lazy', segments: remotes });
         continue;
       }
       const runs: ChunkRun[] = [];
@@ -219,6 +220,8 @@ class S3Store extends CheckpointStoreBase<Published> implements S3CheckpointStor
         });
       }
     }
+    // The lazy levels' trailers (and last pages) travel with the pinned downloads, not before the first proof.
+    warmLazyLevels(lazy, this.#cache, this.#options.fetchChunks);
     await runLimited(downloads, this.#options.concurrency, (download) => download());
     for (const runs of pinnedRuns) runs.sort((a, b) => a.firstChunk - b.firstChunk);
     // Only what this checkpoint names is kept for the next one (earlier views hold their own references).

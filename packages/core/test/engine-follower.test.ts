@@ -28,6 +28,53 @@ function followerOn(disk: MemoryDisk, pollMs = 0) {
 }
 
 describe('RotorTree.follow', () => {
+  it('reads the log when its reader reports a change, and once more after a read that a change overtook; stops watching at close', async () => {
+    const disk = new MemoryDisk();
+    const writer = await writerOn(disk);
+    writer.insert(leaf(0));
+    await writer.flush();
+    const inner = memoryWalReader({ disk });
+    let notify: (() => void) | undefined;
+    let reads = 0;
+    let stopped = 0;
+    let gate: Promise<void> = Promise.resolve();
+    const wal = {
+      location: inner.location,
+      open: inner.open.bind(inner),
+      read: async (options: Parameters<typeof inner.read>[0]) => {
+        reads++;
+        const result = await inner.read(options);
+        await gate; // holds a read that has read the log already
+        return result;
+      },
+      close: inner.close.bind(inner),
+      watch: (onChange: () => void) => ((notify = onChange), () => void stopped++),
+    };
+    // A poll too slow to matter: only the reports wake the follower.
+    const follower = await RotorTree.follow({ hasher: testHasher, n: 4, maxDepth: 16, wal, pollMs: 600_000 });
+    expect(notify).toBeDefined();
+    writer.insert(leaf(1));
+    await writer.flush();
+    notify!();
+    await expect.poll(() => follower.size).toBe(2);
+    // A report during a read: that read may have missed the change, so one more read follows it.
+    let open!: () => void;
+    gate = new Promise((resolve) => (open = resolve));
+    writer.insert(leaf(2));
+    const reading = follower.catchUp(); // reads the log before the flush, then waits at the gate
+    await writer.flush();
+    notify!();
+    open();
+    expect(await reading).toBe(2);
+    await expect.poll(() => follower.size).toBe(3);
+    const before = reads;
+    await follower.close();
+    expect(stopped).toBe(1);
+    notify!(); // after close: nothing is read
+    expect(reads).toBe(before);
+    await writer.close();
+  });
+
   it('serves the writer durable states only, with the same roots and proofs', async () => {
     const disk = new MemoryDisk();
     const writer = await writerOn(disk);

@@ -18,7 +18,7 @@ export interface FollowDirOptions {
   readonly hasher?: Hasher;
   /** Default: `defaultTiering(n)`; `false` for none. */
   readonly tiering?: TieringOptions | false;
-  /** Read the log every this many ms in the background (default 20); 0: only on `catchUp()`. */
+  /** Read the log when the WAL directory reports a change, and every this many ms anyway (default 20); 0: only on `catchUp()`. */
   readonly pollMs?: number;
   /** Read checkpoint segments through mmap (`'auto'`, the default) or into memory (`'off'`). */
   readonly mmap?: 'auto' | 'off';

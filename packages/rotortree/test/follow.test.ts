@@ -40,6 +40,34 @@ const leavesSource = `(first, k) => {
 }`;
 
 describe('follow(dir)', () => {
+  it('wakes up when the writer flushes (a watch of the WAL directory), long before its next poll, also after a checkpoint replaced the log', async () => {
+    const dir = fresh();
+    const writer = await open(dir, { flushPolicy: { kind: 'manual' } });
+    writer.insertMany(leaves(0, 10));
+    await writer.flush();
+    const follower = await follow(dir, { pollMs: 600_000 });
+    const served = async (size: number): Promise<number> => {
+      const t0 = Date.now();
+      while (follower.size < size && Date.now() - t0 < 5_000) await new Promise((resolve) => setTimeout(resolve, 5));
+      return follower.size;
+    };
+    try {
+      expect(follower.size).toBe(10);
+      writer.insertMany(leaves(10, 5));
+      await writer.flush();
+      expect(await served(15)).toBe(15);
+      for (let i = 15; i < 3000; i += 15) writer.insertMany(leaves(i, 15));
+      await writer.checkpoint(); // the log is replaced by a rename: the watch is on the directory
+      writer.insertMany(leaves(3000, 7));
+      await writer.flush();
+      expect(await served(3007)).toBe(3007);
+      expect(bytesEqual(follower.root!, rootOf(3007)!)).toBe(true);
+    } finally {
+      await follower.close();
+      await writer.close();
+    }
+  });
+
   it('serves the writer durable states, follows a checkpoint that truncated the log, and proves leaves', async () => {
     const dir = fresh();
     const writer = await open(dir, { flushPolicy: { kind: 'manual' } });

@@ -9,6 +9,7 @@
  * Where it stopped is remembered, so the next read of the same log starts there.
  * @module
  */
+import { watch } from 'node:fs';
 import { RotorTreeError } from '@rotortree/core';
 import type { WalConfig, WalMark, WalOpened, WalReadResult, WalReader } from '@rotortree/core';
 import { assertTreeConfig, checkStoredTree } from '@rotortree/core/backend';
@@ -43,12 +44,15 @@ class FsWalReader implements WalReader {
   readonly #fs: FileSystem;
   #config: WalConfig | undefined;
   #cursor: Cursor | undefined;
+  /** The directory to watch: only on the real file system. */
+  readonly #dir: string | undefined;
 
   constructor(options: FsWalReaderOptions) {
     if (options === null || typeof options !== 'object' || typeof options.dir !== 'string' || options.dir.length === 0) {
       throw new TypeError('fsWalReader needs { dir }');
     }
     this.#fs = options.fs ?? nodeFileSystem();
+    this.#dir = options.fs === undefined ? options.dir : undefined;
     this.location = joinPath(options.dir, LOG);
   }
 
@@ -96,6 +100,25 @@ class FsWalReader implements WalReader {
     });
     if (result === undefined) throw new RotorTreeError('CORRUPTION', `${this.location} is missing`, { file: this.location });
     return result;
+  }
+
+  /**
+   * Watches the log's directory (a truncation replaces the log by a rename: a watch of the file would
+   * stay on the old one) and calls `onChange` when `wal.log` changes: a flush writes records and
+   * then the mark. Only on the real file system (`undefined` with a `fs` of the caller's); a watch
+   * that fails is closed and the follower goes on polling.
+   */
+  watch(onChange: () => void): (() => void) | undefined {
+    if (this.#dir === undefined) return undefined;
+    try {
+      const watcher = watch(this.#dir, { persistent: false }, (_event, name) => {
+        if (name === null || name === LOG) onChange();
+      });
+      watcher.on('error', () => watcher.close());
+      return () => watcher.close();
+    } catch {
+      return undefined;
+    }
   }
 
   async close(): Promise<void> {

@@ -66,10 +66,15 @@ export class PageCache {
     this.#evict();
   }
 
-  /** Ends a lease taken by {@link load}. */
-  release(id: string): void {
-    const entry = this.#pages.get(id);
-    if (entry !== undefined && entry.leases > 0) entry.leases--;
+  /**
+   * Ends leases taken by {@link load}, all before evicting: eviction then follows recency alone, not
+   * the order in which the pages of one read happened to arrive.
+   */
+  release(ids: readonly string[]): void {
+    for (const id of ids) {
+      const entry = this.#pages.get(id);
+      if (entry !== undefined && entry.leases > 0) entry.leases--;
+    }
     this.#evict();
   }
 

@@ -71,15 +71,42 @@ export class RemoteSegment {
     return bytes;
   }
 
+  /**
+   * The last page of the segment, from chunk `first` (segment-relative) to its end, and the trailer
+   * after it, in one ranged GET (they are adjacent): each chunk checked. The trailer is kept, unless
+   * one was fetched or is being fetched already.
+   */
+  async tailPage(first: number): Promise<Uint8Array> {
+    const cb = this.#reader.chunkBytes;
+    const at = this.entry.chunkCount * cb;
+    const fetched = this.#checks === undefined ? this.#range(first * cb, at + trailerBytes(this.entry.chunkCount)) : undefined;
+    if (fetched === undefined) return this.page(first, this.entry.chunkCount - first);
+    this.#remember(fetched.then((bytes) => checksFor(this.#reader, this.entry, this.#where, bytes.subarray(at - first * cb))));
+    const [checks, bytes] = await Promise.all([this.#checks!, fetched]);
+    const page = bytes.subarray(0, at - first * cb);
+    for (let i = 0; i < this.entry.chunkCount - first; i++) checks.check(first + i, page, i * cb, true);
+    return page;
+  }
+
+  /** Starts fetching the trailer (if not fetched or being fetched): a later {@link page} does not wait for it. Failures are dropped here. */
+  prefetchTrailer(): void {
+    this.#trailer().catch(() => undefined);
+  }
+
   #trailer(): Promise<SegmentChecks> {
-    this.#checks ??= (async () => {
+    if (this.#checks === undefined) {
       const at = this.entry.chunkCount * this.#reader.chunkBytes;
-      const trailer = await this.#range(at, at + trailerBytes(this.entry.chunkCount));
-      return checksFor(this.#reader, this.entry, this.#where, trailer);
-    })();
-    // A failed fetch is not remembered: the next read tries again.
-    this.#checks.catch(() => (this.#checks = undefined));
-    return this.#checks;
+      this.#remember(this.#range(at, at + trailerBytes(this.entry.chunkCount)).then((trailer) => checksFor(this.#reader, this.entry, this.#where, trailer)));
+    }
+    return this.#checks!;
+  }
+
+  /** Keeps `checks` as the trailer's; a failed fetch is not remembered: the next read tries again. */
+  #remember(checks: Promise<SegmentChecks>): void {
+    this.#checks = checks;
+    checks.catch(() => {
+      if (this.#checks === checks) this.#checks = undefined;
+    });
   }
 
   async #range(start: number, end: number): Promise<Uint8Array> {

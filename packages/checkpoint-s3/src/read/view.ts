@@ -159,7 +159,7 @@ export class S3CheckpointView implements TreeView, ChunkSource {
         if (failed !== undefined) throw failed.reason;
       }
     } finally {
-      for (const id of leased) this.#cache.release(id);
+      this.#cache.release(leased);
     }
   }
 
@@ -224,8 +224,7 @@ export class S3CheckpointView implements TreeView, ChunkSource {
     }
     const segment = segmentHolding(source.segments, c);
     const rel = c - segment.entry.firstChunk;
-    const first = rel - (rel % this.#fetchChunks);
-    const id = `${level}:${segment.entry.firstChunk + first}`;
+    const { id, first } = pageOf(segment, rel, this.#fetchChunks);
     const page = this.#cache.get(id);
     if (page !== undefined) {
       this.#at = (rel - first) * this.#chunkBytes;
@@ -253,6 +252,12 @@ export class S3CheckpointView implements TreeView, ChunkSource {
   #assertOpen(): void {
     if (this.#life.closed) throw new RotorTreeError('CLOSED', 'the checkpoint store was closed: its views are gone');
   }
+}
+
+/** The page holding chunk `rel` (segment-relative) of `segment`: its cache id and first chunk (segment-relative). */
+export function pageOf(segment: RemoteSegment, rel: number, fetchChunks: number): { readonly id: string; readonly first: number } {
+  const first = rel - (rel % fetchChunks);
+  return { id: `${segment.entry.level}:${segment.entry.firstChunk + first}`, first };
 }
 
 /** The segment of sorted, tiling `segments` holding chunk `c` (binary search). */

@@ -41,7 +41,11 @@ export interface FollowOptions<N extends number = number, D extends number = num
   readonly treeId?: string;
   /** Levels below it are read from the checkpoint store's files. */
   readonly tiering?: TieringOptions;
-  /** Read the log every this many ms in the background (default 20); 0: only when `catchUp()` is called. */
+  /**
+   * Read the log every this many ms in the background (default 20), and also as soon as the reader
+   * reports a change of the log (`WalReader.watch`, e.g. a file watch: the poll is then the fallback);
+   * 0: only when `catchUp()` is called.
+   */
   readonly pollMs?: number;
 }
 
@@ -77,6 +81,10 @@ export class RotorFollower<N extends number = number, D extends number = number>
   #lastError: unknown;
   #reading: Promise<number> | undefined;
   #timer: ReturnType<typeof setInterval> | undefined;
+  /** Stops the reader's watch of the log, if it watches. */
+  #unwatch: (() => void) | undefined;
+  /** A change was reported while a read ran: read again after it. */
+  #changedWhileReading = false;
   #closed = false;
 
   private constructor(options: FollowOptions<N, D>, treeId: string, tree: LeanIMT<N, D>, seq: number) {
@@ -187,6 +195,7 @@ export class RotorFollower<N extends number = number, D extends number = number>
     if (this.#broken !== undefined) return Promise.reject(this.#broken);
     this.#reading ??= this.#readOnce().finally(() => {
       this.#reading = undefined;
+      if (this.#changedWhileReading) this.#wake();
     });
     return this.#reading;
   }
@@ -196,6 +205,7 @@ export class RotorFollower<N extends number = number, D extends number = number>
     if (this.#closed) return;
     this.#closed = true;
     if (this.#timer !== undefined) clearInterval(this.#timer);
+    this.#unwatch?.();
     await this.#reading?.catch(() => undefined);
     await Promise.allSettled([this.#wal.close(), this.#store?.close()]);
   }
@@ -289,6 +299,15 @@ export class RotorFollower<N extends number = number, D extends number = number>
     }, ms);
     // A follower polling in the background never keeps the process alive.
     (this.#timer as { unref?: () => void }).unref?.();
+    this.#unwatch = this.#wal.watch?.(() => this.#wake());
+  }
+
+  /** The log changed: read it now, or right after the read in progress (which may have missed the change). */
+  #wake(): void {
+    this.#changedWhileReading = false;
+    if (this.#closed || this.#broken !== undefined) return;
+    if (this.#reading !== undefined) this.#changedWhileReading = true;
+    else this.catchUp().catch(() => undefined);
   }
 
   #assertServing(): void {

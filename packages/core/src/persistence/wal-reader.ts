@@ -43,6 +43,13 @@ export interface WalReader {
    */
   read(options: { readonly treeId: string; readonly afterSeq: number; readonly visit: WalRecordVisitor; readonly visitRun?: WalRunVisitor }): Promise<WalReadResult>;
 
+  /**
+   * Optional: calls `onChange` soon after the log may have changed (a flush, a truncation), so that
+   * a follower reads it then rather than at its next poll. Returns the function that stops watching,
+   * or `undefined` when this reader cannot watch (the follower then only polls). A missed call costs
+   * at most a poll's delay, a spurious one a read that finds nothing new.
+   */
+  watch?(onChange: () => void): (() => void) | undefined;
   /** Releases what it holds. Idempotent. */
   close(): Promise<void>;
 }
