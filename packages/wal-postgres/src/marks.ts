@@ -16,6 +16,14 @@ import type { WalMark } from '@rotortree/core';
 import type { StateTables } from './tree-state.js';
 import type { Session } from './session.js';
 
+/**
+ * Least time between two mark writes, in ms. A mark write is a round trip on the WAL's session that
+ * a flush arriving meanwhile waits for: after every flush it doubled `insertDurable`'s latency. At
+ * most one per interval costs a flush stream one such wait per interval, and followers see a mark
+ * at most this much later (they read records as soon as they are committed; marks only check roots).
+ */
+export const MARK_INTERVAL_MS = 20;
+
 export class MarkWriter {
   readonly #session: Session;
   readonly #tables: StateTables;
@@ -24,6 +32,8 @@ export class MarkWriter {
   #pending: WalMark | undefined;
   #writing: Promise<void> | undefined;
   #paused = 0;
+  #lastWrite = Number.NEGATIVE_INFINITY;
+  #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(session: Session, tables: StateTables, tree: string, epoch: number) {
     this.#session = session;
@@ -49,14 +59,32 @@ export class MarkWriter {
     this.#kick();
   }
 
+  /** Writes a mark the interval holds back now, and waits for it (the WAL closes). */
+  async finish(): Promise<void> {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#lastWrite = Number.NEGATIVE_INFINITY;
+    this.#kick();
+    await this.#writing;
+  }
+
   #kick(): void {
     const mark = this.#pending;
     if (this.#paused > 0 || this.#writing !== undefined || mark === undefined || this.#session.lost !== undefined) return;
+    const wait = this.#lastWrite + MARK_INTERVAL_MS - performance.now();
+    if (wait > 0) {
+      this.#timer ??= setTimeout(() => {
+        this.#timer = undefined;
+        this.#kick();
+      }, wait);
+      return;
+    }
     this.#pending = undefined;
     this.#writing = this.#write(mark)
       .catch(() => undefined)
       .finally(() => {
         this.#writing = undefined;
+        this.#lastWrite = performance.now();
         this.#kick();
       });
   }

@@ -186,6 +186,7 @@ class PostgresWal extends WalBase implements Wal {
   }
 
   protected async _close(): Promise<void> {
+    await this.#marks?.finish();
     await this.#marks?.pause();
     const session = this.#session;
     this.#session = undefined;
